@@ -10,6 +10,7 @@
 
 import { openSync, writeSync, closeSync } from 'node:fs';
 import { setU16, setU32, setU16le, setU32le } from '../src/wire/bytes.ts';
+import { checksumAdd, checksumFold, checksumPseudoIpv6 } from '../src/wire/checksum.ts';
 
 const NODE_WORDS = 4; // 0xf00000: four 4-octet fields per hop
 const SLOTS = 5;
@@ -29,6 +30,12 @@ function xorshift(seed: number): () => number {
     s ^= s << 5;
     return s >>> 0;
   };
+}
+
+/** Fills the UDP checksum of the datagram at `u` (length `len`) in the IPv6 packet at `ip`. */
+function udpChecksum(b: Uint8Array, ip: number, u: number, len: number): void {
+  const sum = checksumAdd(checksumPseudoIpv6(b, b, len, 17, ip + 8, ip + 24), b, u, u + len);
+  setU16(b, u + 6, checksumFold(sum) || 0xffff);
 }
 
 function ipv6Header(b: Uint8Array, o: number, payloadLen: number, nextHeader: number, flow: number): void {
@@ -115,12 +122,14 @@ export function writeIoamCapture(path: string, count: number, seed = 1): Capture
       setU16(r, u, 40000 + (i & 0xff));
       setU16(r, u + 2, 5000);
       setU16(r, u + 4, 8 + UDP_PAYLOAD);
+      udpChecksum(r, p, u, 8 + UDP_PAYLOAD);
     } else {
       ipv6Header(r, p, len - 40, 17, flow);
       const u = p + 40;
       setU16(r, u, 40000 + (i & 0xff));
       setU16(r, u + 2, 5000);
       setU16(r, u + 4, 8 + PLAIN_PAYLOAD);
+      udpChecksum(r, p, u, 8 + PLAIN_PAYLOAD);
     }
     used = p + len;
   }
