@@ -9,6 +9,7 @@
 
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { IoamTraceView, parseIoamTrace, traceNodeLen } from '../../src/wire/ioam-trace.ts';
 import { fromHex, toHex } from '../../src/wire/bytes.ts';
@@ -76,7 +77,7 @@ function hbhFor(c: Case): Uint8Array {
   return out;
 }
 
-const skip = skipUnlessNetns() || (SCAPY_PYTHON === '' ? 'no python3' : false);
+const skip = skipUnlessNetns() || (existsSync(SCAPY_PYTHON) ? false : `${SCAPY_PYTHON} is missing`);
 let topo: Topology | undefined;
 let received = new Map<string, string>();
 let hdrErrors = 0;

@@ -19,7 +19,7 @@ pk.append(Ether(src="02:00:00:00:01:01", dst="02:00:00:00:01:02")/IP(src="192.0.
 pk.append(Ether()/IPv6(src="2001:db8:100::1", dst="2001:db8:100::2")/UDP(sport=2152, dport=2152)/GTPHeader(gtp_type=1, seq=1, S=1)/GTPEchoRequest())
 pk.append(Ether()/IPv6(src="2001:db8:100::2", dst="2001:db8:100::1")/UDP(sport=2152, dport=2152)/GTPHeader(gtp_type=2, seq=1, S=1)/GTPEchoResponse(IE_list=[IE_Recovery(restart_counter=0)]))
 pk.append(Ether()/IPv6(src="2001:db8:100::2", dst="2001:db8:100::1")/UDP(sport=2152, dport=2152)/GTP_U_Header(gtp_type=254, teid=0x22))
-pk.append(Ether()/IPv6(src="2001:db8:100::2", dst="2001:db8:100::1")/UDP(sport=2152, dport=2152)/GTPHeader(gtp_type=26, seq=0, S=1)/GTPErrorIndication(IE_list=[IE_TEIDI(TEIDI=0x99), IE_GSNAddress(ipv4_address="192.0.2.2")]))
+pk.append(Ether()/IPv6(src="2001:db8:100::2", dst="2001:db8:100::1")/UDP(sport=2152, dport=2152)/GTPHeader(gtp_type=26, seq=0, S=1)/GTPErrorIndication(IE_list=[IE_TEIDI(TEIDI=0x99), IE_GSNAddress(length=4, ipv4_address="192.0.2.2")]))
 for i, p in enumerate(pk):
     p.time = t0 + i * 0.001
 wrpcap(OUT + "/gtpu-n3.pcap", pk)
