@@ -6,6 +6,7 @@
  */
 
 import { cpus, totalmem } from 'node:os';
+import { fibLookupBench } from './fib-lookup.ts';
 import { pcapStatsBench } from './pcap-stats.ts';
 
 export interface BenchOptions {
@@ -19,7 +20,7 @@ export interface Bench {
   run(opts: BenchOptions): Promise<string>;
 }
 
-const BENCHES: readonly Bench[] = [pcapStatsBench];
+const BENCHES: readonly Bench[] = [pcapStatsBench, fibLookupBench];
 
 function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown cpu';

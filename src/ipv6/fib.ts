@@ -1,0 +1,846 @@
+/**
+ * The IPv6 routing tables (FIB) of one namespace, with the semantics of Linux's
+ * net/ipv6/ip6_fib.c and net/ipv6/route.c (Linux 6.18):
+ *
+ * - tables keyed by id, created on first use (fib6_new_table), main (254) and local (255) always
+ *   present; dumps visit them in Linux's hash order (bucket id & 255, newest first in a bucket);
+ * - `add` follows ip6_route_info_create + fib6_add_rt2node: NLM_F_EXCL gives EEXIST on an equal
+ *   metric, an identical nexthop gives EEXIST even without it, NLM_F_REPLACE swaps the first
+ *   equal-metric route of the same multipath ability (dropping its siblings), NLM_F_REPLACE
+ *   without NLM_F_CREATE gives ENOENT when nothing matches, and gateway routes of equal metric
+ *   become multipath siblings (ECMP, RTA_MULTIPATH or `ip route append`);
+ * - `delete` follows ip6_route_del: match by prefix and optional metric, protocol, device and
+ *   gateway (never by type), ESRCH when nothing matches or the table is missing; without a
+ *   gateway the whole sibling group goes;
+ * - `lookup` is fib6_rule_lookup with the default rules (local, then main) over
+ *   fib6_table_lookup: longest prefix, then rt6_select's scoring (device match, router
+ *   preference, dead and linkdown nexthops, expiry) in metric order, backtracking to shorter
+ *   prefixes, then fib6_select_path's hash-threshold choice among siblings;
+ * - `ifdown`/`ifup` are rt6_sync_down_dev/rt6_sync_up (device unregister, down, carrier loss).
+ *
+ * Not modelled: neighbour reachability scoring (RT6_LOOKUP_F_REACHABLE, used by hosts with
+ * forwarding off; with CONFIG_IPV6_ROUTER_PREF it only demotes gateways whose neighbour entry
+ * is FAILED, so results agree while no neighbour has failed), nexthop objects (RTA_NH_ID),
+ * source routing (subtrees), policy rules other than the two default ones, exception (PMTU,
+ * redirect) caches. Checks that need device or address state (ENODEV for an unknown ifindex,
+ * ENETDOWN, a gateway that is a local address, a loopback egress) belong to the caller, which
+ * owns the devices.
+ */
+
+import { ERRNO } from '../uapi/errno.ts';
+import { ICMPV6_ROUTER_PREF_MEDIUM } from '../uapi/icmpv6.ts';
+import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from '../uapi/netlink.ts';
+import {
+  RT_TABLE_LOCAL,
+  RT_TABLE_MAIN,
+  RTN_BLACKHOLE,
+  RTN_LOCAL,
+  RTN_MAX,
+  RTN_PROHIBIT,
+  RTN_THROW,
+  RTN_UNICAST,
+  RTN_UNREACHABLE,
+  RTNH_F_DEAD,
+  RTNH_F_LINKDOWN,
+  RTPROT_BOOT,
+  RTPROT_UNSPEC,
+} from '../uapi/rtnetlink.ts';
+import { u32 } from '../wire/bytes.ts';
+import { Fib6Trie } from './fib-trie.ts';
+
+// Local copies of the numbers the lookup path reads: under tsx's CommonJS interop every use of
+// an imported binding is a getter call, which costs more than the whole trie walk.
+const THROW = RTN_THROW;
+const NH_DEAD = RTNH_F_DEAD;
+const NH_LINKDOWN = RTNH_F_LINKDOWN;
+
+// include/uapi/linux/ipv6_route.h (route flags, fib6_flags). Kept here until a uapi file
+// mirrors that header.
+export const RTF_UP = 0x0001; // include/uapi/linux/route.h
+export const RTF_GATEWAY = 0x0002; // include/uapi/linux/route.h
+export const RTF_DYNAMIC = 0x0010;
+export const RTF_MODIFIED = 0x0020;
+export const RTF_REJECT = 0x0200; // include/uapi/linux/route.h
+export const RTF_DEFAULT = 0x00010000;
+export const RTF_ALLONLINK = 0x00020000;
+export const RTF_ADDRCONF = 0x00040000;
+export const RTF_PREFIX_RT = 0x00080000;
+export const RTF_ANYCAST = 0x00100000;
+export const RTF_NONEXTHOP = 0x00200000;
+export const RTF_EXPIRES = 0x00400000;
+export const RTF_ROUTEINFO = 0x00800000;
+export const RTF_CACHE = 0x01000000;
+export const RTF_FLOW = 0x02000000;
+export const RTF_POLICY = 0x04000000;
+export const RTF_PREF_MASK = 0x18000000;
+export const RTF_PCPU = 0x40000000;
+export const RTF_LOCAL = 0x80000000;
+export function RTF_PREF(pref: number): number {
+  return (pref << 27) >>> 0;
+}
+
+export const IP6_RT_PRIO_USER = 1024;
+export const IP6_RT_PRIO_ADDRCONF = 256;
+
+/** net->loopback_dev->ifindex: always 1 in every Linux namespace (LOOPBACK_IFINDEX). */
+export const LOOPBACK_IFINDEX = 1;
+
+// include/net/ip6_route.h: lookup flags this FIB honours.
+export const RT6_LOOKUP_F_IFACE = 0x00000001;
+export const RT6_LOOKUP_F_IGNORE_LINKSTATE = 0x00000040;
+
+/** The encap state a route carries for lwtunnel (e.g. ioam6); `type` is LWTUNNEL_ENCAP_*. */
+export interface Fib6Lwtstate {
+  readonly type: number;
+}
+
+/** One route (struct fib6_info with its single fib6_nh). */
+export interface Fib6Route<L extends Fib6Lwtstate = Fib6Lwtstate> {
+  /** Destination prefix, 16 bytes, bits after `dstLen` zero (ipv6_addr_prefix). */
+  readonly dst: Uint8Array;
+  readonly dstLen: number;
+  readonly table: number;
+  /** RTN_*. */
+  readonly type: number;
+  /** RTPROT_*; RTPROT_UNSPEC becomes RTPROT_BOOT as in the kernel. */
+  readonly protocol: number;
+  /** The route priority (RTA_PRIORITY). */
+  readonly metric: number;
+  readonly gateway: Uint8Array | undefined;
+  /** Output device; LOOPBACK_IFINDEX for reject routes (blackhole, unreachable, ...). */
+  readonly ifindex: number;
+  /** RTF_* (never RTF_GATEWAY: as in fib6_info, a gateway lives in the nexthop). */
+  readonly flags: number;
+  /** RTNH_F_* of the nexthop: DEAD and LINKDOWN change with device events (ifdown, ifup). */
+  readonly nhFlags: number;
+  /** RTAX_MTU, 0 when unset; updated when an identical route is re-added with an MTU. */
+  readonly mtu: number;
+  /** Clock nanoseconds after which the route is ignored and collected (RTF_EXPIRES). */
+  readonly expires: number | undefined;
+  /** Multipath weight, 1..256 (rtnh_hops + 1). */
+  readonly weight: number;
+  /** Preferred source address (RTA_PREFSRC), when configured. */
+  readonly prefsrc: Uint8Array | undefined;
+  readonly lwtstate: L | undefined;
+}
+
+/** What a caller asks for; fields left out take the kernel's defaults. */
+export interface Fib6RouteConfig<L extends Fib6Lwtstate = Fib6Lwtstate> {
+  /** 16 bytes; host bits after `dstLen` are cleared, as `ip -6 route add 2001:db8::1/64` does. */
+  readonly dst: Uint8Array;
+  readonly dstLen: number;
+  /** Default RT_TABLE_MAIN. */
+  readonly table?: number;
+  /** Default RTN_UNICAST (0 means unicast too). */
+  readonly type?: number;
+  readonly protocol?: number;
+  /** Default IP6_RT_PRIO_USER. rtnetlink maps RTA_PRIORITY 0 to it; kernel users may use 0. */
+  readonly metric?: number;
+  readonly gateway?: Uint8Array;
+  readonly ifindex?: number;
+  readonly mtu?: number;
+  /** Extra RTF_* (e.g. RTF_ADDRCONF, RTF_NONEXTHOP); RTF_PCPU and RTF_CACHE are refused. */
+  readonly flags?: number;
+  /** RTNH_F_* to start with (e.g. RTNH_F_LINKDOWN when the device has no carrier). */
+  readonly nhFlags?: number;
+  /** ICMPV6_ROUTER_PREF_* (RTA_PREF); default medium. */
+  readonly pref?: number;
+  readonly weight?: number;
+  readonly expires?: number;
+  readonly prefsrc?: Uint8Array;
+  readonly lwtstate?: L;
+}
+
+/** The fields `ip -6 route del` can match on (ip6_route_del). */
+export interface Fib6DeleteSpec {
+  readonly dst: Uint8Array;
+  readonly dstLen: number;
+  readonly table?: number;
+  /** 0 or absent: any. */
+  readonly metric?: number;
+  /** 0 or absent: any. */
+  readonly protocol?: number;
+  /** 0 or absent: any. */
+  readonly ifindex?: number;
+  /** When given, only that one nexthop is removed, not its siblings. */
+  readonly gateway?: Uint8Array;
+}
+
+export interface FibError {
+  /** Positive errno (ERRNO.EEXIST, ...). */
+  readonly errno: number;
+  /** The kernel's extended-ack text, when it sets one. */
+  readonly message: string | undefined;
+}
+
+export type FibResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: FibError };
+
+/** The device events the FIB reacts to (NETDEV_UNREGISTER, NETDEV_DOWN, NETDEV_CHANGE). */
+export type Fib6DeviceEvent = 'unregister' | 'down' | 'change';
+
+export interface Fib6Options<L extends Fib6Lwtstate> {
+  /** Monotonic clock for route expiry; without one, routes never expire. */
+  readonly nowNs?: () => number;
+  /** The device's ignore_routes_with_linkdown sysctl; default false. */
+  readonly ignoreLinkdown?: (ifindex: number) => boolean;
+  /** lwtunnel_cmp_encap: are two encap states the same? Default: the same object. */
+  readonly lwtEqual?: (a: L, b: L) => boolean;
+}
+
+/** The fields the FIB itself updates after insertion, as the kernel does in place. */
+type MutableRoute<L extends Fib6Lwtstate> = {
+  -readonly [K in 'nhFlags' | 'mtu' | 'expires' | 'flags']: Fib6Route<L>[K];
+};
+
+function mut<L extends Fib6Lwtstate>(r: Fib6Route<L>): MutableRoute<L> {
+  return r;
+}
+
+function fail<T>(errno: number, message?: string): FibResult<T> {
+  return { ok: false, error: { errno, message } };
+}
+
+/** The dst.error a reject route type gives (fib6_prop in route.c); 0 for forwarding types. */
+export function routeTypeErrno(type: number): number {
+  switch (type) {
+    case RTN_BLACKHOLE:
+      return ERRNO.EINVAL;
+    case RTN_UNREACHABLE:
+      return ERRNO.EHOSTUNREACH;
+    case RTN_PROHIBIT:
+      return ERRNO.EACCES;
+    case RTN_THROW:
+      return ERRNO.EAGAIN;
+    case 10: // RTN_NAT
+    case 11: // RTN_XRESOLVE
+      return ERRNO.EINVAL;
+    default:
+      return 0;
+  }
+}
+
+function isRejectType(type: number): boolean {
+  return type === RTN_UNREACHABLE || type === RTN_BLACKHOLE || type === RTN_PROHIBIT || type === RTN_THROW;
+}
+
+/** rt6_qualify_for_ecmp: gateway routes not learned from router advertisements. */
+export function qualifiesForEcmp(r: Fib6Route<Fib6Lwtstate>): boolean {
+  return (r.flags & RTF_ADDRCONF) === 0 && r.gateway !== undefined;
+}
+
+function sameAddr(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  // A missing gateway compares as :: like the zeroed fib_nh_gw6 field.
+  for (let i = 0; i < 16; i++) if ((a?.[i] ?? 0) !== (b?.[i] ?? 0)) return false;
+  return true;
+}
+
+function isLinkLocalUnicast(a: Uint8Array): boolean {
+  return a[0] === 0xfe && ((a[1] ?? 0) & 0xc0) === 0x80;
+}
+
+function isUnspecified(a: Uint8Array): boolean {
+  for (let i = 0; i < 16; i++) if (a[i] !== 0) return false;
+  return true;
+}
+
+function isLoopbackAddr(a: Uint8Array): boolean {
+  for (let i = 0; i < 15; i++) if (a[i] !== 0) return false;
+  return a[15] === 1;
+}
+
+/** IPV6_DECODE_PREF(IPV6_EXTRACT_PREF(flags)): 1 low, 2 medium, 3 high, 0 invalid. */
+function decodedPref(flags: number): number {
+  return ((flags & RTF_PREF_MASK) >>> 27) ^ 2;
+}
+
+/** A prefix as four int32 words. */
+function words(a: Uint8Array, off = 0): [number, number, number, number] {
+  return [u32(a, off) | 0, u32(a, off + 4) | 0, u32(a, off + 8) | 0, u32(a, off + 12) | 0];
+}
+
+function maskedPrefix(a: Uint8Array, plen: number): Uint8Array {
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) {
+    const bits = plen - i * 8;
+    if (bits >= 8) out[i] = a[i] ?? 0;
+    else if (bits > 0) out[i] = (a[i] ?? 0) & (0xff << (8 - bits));
+  }
+  return out;
+}
+
+/** One routing table (struct fib6_table). */
+export class Fib6Table<L extends Fib6Lwtstate = Fib6Lwtstate> {
+  readonly id: number;
+  readonly trie = new Fib6Trie<Fib6Route<L>>();
+  /** Number of routes (fib_rt_entries for this table). */
+  size = 0;
+
+  constructor(id: number) {
+    this.id = id;
+  }
+}
+
+/** The FIB of one namespace: all its IPv6 routing tables. */
+export class Fib6<L extends Fib6Lwtstate = Fib6Lwtstate> {
+  /** Tables in Linux's dump order within each hash bucket (newest first). */
+  private readonly tables = new Map<number, Fib6Table<L>>();
+  private readonly buckets: Fib6Table<L>[][] = [];
+  private readonly nowNs: (() => number) | undefined;
+  private readonly ignoreLinkdown: (ifindex: number) => boolean;
+  private readonly lwtEqual: (a: L, b: L) => boolean;
+  /** Routes with an expiry; lookups read the clock only when there are some. */
+  private expiring = 0;
+  readonly main: Fib6Table<L>;
+  readonly local: Fib6Table<L>;
+
+  constructor(opts: Fib6Options<L> = {}) {
+    this.nowNs = opts.nowNs;
+    this.ignoreLinkdown = opts.ignoreLinkdown ?? (() => false);
+    this.lwtEqual = opts.lwtEqual ?? ((a, b) => a === b);
+    // fib6_tables_init links main, then local.
+    this.main = this.newTable(RT_TABLE_MAIN);
+    this.local = this.newTable(RT_TABLE_LOCAL);
+  }
+
+  /** fib6_get_table. */
+  table(id: number): Fib6Table<L> | undefined {
+    return this.tables.get(id === 0 ? RT_TABLE_MAIN : id);
+  }
+
+  /** fib6_new_table: the table, created (and linked at the head of its bucket) if missing. */
+  newTable(id: number): Fib6Table<L> {
+    const key = id === 0 ? RT_TABLE_MAIN : id;
+    const have = this.tables.get(key);
+    if (have !== undefined) return have;
+    const t = new Fib6Table<L>(key);
+    this.tables.set(key, t);
+    const h = key & 0xff;
+    const bucket = this.buckets[h] ?? [];
+    bucket.unshift(t);
+    this.buckets[h] = bucket;
+    return t;
+  }
+
+  /** Tables in the order inet6_dump_fib and /proc/net/ipv6_route visit them. */
+  tablesInDumpOrder(): Fib6Table<L>[] {
+    const out: Fib6Table<L>[] = [];
+    for (let h = 0; h < 256; h++) for (const t of this.buckets[h] ?? []) out.push(t);
+    return out;
+  }
+
+  /** Total number of routes in all tables. */
+  get size(): number {
+    let n = 0;
+    for (const t of this.tables.values()) n += t.size;
+    return n;
+  }
+
+  // ---- add ---------------------------------------------------------------------------------
+
+  /**
+   * ip6_route_add: validates the configuration, then inserts with `nlFlags` (NLM_F_CREATE,
+   * NLM_F_EXCL, NLM_F_REPLACE, NLM_F_APPEND as sent; pass NLM_F_CREATE for in-kernel adds).
+   * Returns the route now in the table.
+   */
+  add(cfg: Fib6RouteConfig<L>, nlFlags: number): FibResult<Fib6Route<L>> {
+    const made = this.createRoute(cfg);
+    if (!made.ok) return made;
+    const rt = made.value;
+    const err = this.insert(this.newTable(rt.table), rt, nlFlags);
+    if (err !== undefined) return { ok: false, error: err };
+    return { ok: true, value: rt };
+  }
+
+  /** ip6_route_info_create + fib6_nh_init, for the checks that need only the FIB. */
+  private createRoute(cfg: Fib6RouteConfig<L>): FibResult<Fib6Route<L>> {
+    const extra = cfg.flags ?? 0;
+    if ((extra & RTF_PCPU) !== 0) return fail(ERRNO.EINVAL, 'Userspace can not set RTF_PCPU');
+    if ((extra & RTF_CACHE) !== 0) return fail(ERRNO.EINVAL, 'Userspace can not set RTF_CACHE');
+    const type = cfg.type ?? RTN_UNICAST;
+    if (!Number.isInteger(type) || type < 0 || type > RTN_MAX) return fail(ERRNO.EINVAL, 'Invalid route type');
+    if (!Number.isInteger(cfg.dstLen) || cfg.dstLen < 0 || cfg.dstLen > 128) {
+      return fail(ERRNO.EINVAL, 'Invalid prefix length');
+    }
+    if (cfg.dst.length < 16) return fail(ERRNO.EINVAL, 'Invalid prefix length');
+    const weight = cfg.weight ?? 1;
+    if (!Number.isInteger(weight) || weight < 1 || weight > 256) return fail(ERRNO.EINVAL, 'Invalid nexthop weight');
+    let flags = (extra | RTF_UP) & ~RTF_GATEWAY;
+    if (isRejectType(type)) flags |= RTF_REJECT;
+    if (type === RTN_LOCAL) flags |= RTF_LOCAL;
+    if (cfg.expires !== undefined) flags |= RTF_EXPIRES;
+    const pref = cfg.pref ?? ICMPV6_ROUTER_PREF_MEDIUM;
+    flags = ((flags & ~RTF_PREF_MASK) | RTF_PREF(pref & 3)) >>> 0;
+    let ifindex = cfg.ifindex ?? 0;
+    let gateway = cfg.gateway;
+    // fib6_is_reject: reject types, and true routes via loopback (they would loop), go to lo.
+    let expires = cfg.expires;
+    const viaLoopback =
+      ifindex === LOOPBACK_IFINDEX && !isLoopbackAddr(cfg.dst) && (flags & (RTF_ANYCAST | RTF_LOCAL)) === 0;
+    if ((flags & RTF_REJECT) !== 0 || viaLoopback) {
+      // ip6_route_info_create overwrites all flags of a reject route (RTF_EXPIRES included).
+      flags = RTF_REJECT | RTF_NONEXTHOP;
+      expires = undefined;
+      ifindex = LOOPBACK_IFINDEX;
+      gateway = undefined;
+    } else {
+      if (gateway !== undefined) {
+        const gw = this.validateGateway(gateway, ifindex, cfg.table ?? RT_TABLE_MAIN);
+        if (!gw.ok) return gw;
+        ifindex = gw.value;
+        gateway = gateway.slice(0, 16);
+      }
+      if (ifindex === 0) return fail(ERRNO.ENODEV);
+    }
+    const rt: Fib6Route<L> = {
+      dst: maskedPrefix(cfg.dst, cfg.dstLen),
+      dstLen: cfg.dstLen,
+      table: cfg.table === undefined || cfg.table === 0 ? RT_TABLE_MAIN : cfg.table,
+      type,
+      protocol: cfg.protocol === undefined || cfg.protocol === RTPROT_UNSPEC ? RTPROT_BOOT : cfg.protocol,
+      metric: cfg.metric ?? IP6_RT_PRIO_USER,
+      gateway,
+      ifindex,
+      flags: flags >>> 0,
+      nhFlags: cfg.nhFlags ?? 0,
+      mtu: cfg.mtu ?? 0,
+      expires,
+      weight,
+      prefsrc: cfg.prefsrc?.slice(0, 16),
+      lwtstate: cfg.lwtstate,
+    };
+    return { ok: true, value: rt };
+  }
+
+  /**
+   * ip6_validate_gw's FIB part: a multicast or unspecified gateway is invalid; a link-local one
+   * needs a device; any other must be reachable without a gateway (ip6_route_check_nh: first in
+   * the route's table, then through the rules), and gives the device when none was named.
+   * Returns the egress ifindex.
+   */
+  validateGateway(gw: Uint8Array, ifindex: number, table: number): FibResult<number> {
+    if (gw.length < 16) return fail(ERRNO.EINVAL, 'Invalid IPv6 address in RTA_GATEWAY');
+    if (!isLinkLocalUnicast(gw)) {
+      if (gw[0] === 0xff || isUnspecified(gw)) return fail(ERRNO.EINVAL, 'Invalid gateway address');
+      let found: Fib6Route<L> | undefined;
+      const t = this.table(table);
+      if (t !== undefined) {
+        const r = this.lookupIn(t, gw, 0, ifindex, RT6_LOOKUP_F_IFACE | RT6_LOOKUP_F_IGNORE_LINKSTATE, 0);
+        if (r !== undefined && (r.flags & RTF_REJECT) === 0 && r.gateway === undefined && (ifindex === 0 || r.ifindex === ifindex)) {
+          found = r;
+        }
+      }
+      if (found === undefined) {
+        const r = this.lookup(gw, 0, ifindex, RT6_LOOKUP_F_IFACE, 0);
+        if (r === undefined || (r.flags & RTF_REJECT) !== 0 || r.gateway !== undefined) return fail(ERRNO.EHOSTUNREACH);
+        found = r;
+      }
+      if (ifindex !== 0 && found.ifindex !== ifindex) return fail(ERRNO.EHOSTUNREACH);
+      return { ok: true, value: found.ifindex };
+    }
+    if (ifindex === 0) return fail(ERRNO.EINVAL, 'Egress device not specified');
+    return { ok: true, value: ifindex };
+  }
+
+  private duplicateNexthop(a: Fib6Route<L>, b: Fib6Route<L>): boolean {
+    if (a.ifindex !== b.ifindex || !sameAddr(a.gateway, b.gateway)) return false;
+    // lwtunnel_cmp_encap: both absent, or the same type and equal state.
+    if (a.lwtstate === undefined || b.lwtstate === undefined) return a.lwtstate === b.lwtstate;
+    return a.lwtstate.type === b.lwtstate.type && this.lwtEqual(a.lwtstate, b.lwtstate);
+  }
+
+  /** fib6_add + fib6_add_rt2node; undefined on success. */
+  private insert(table: Fib6Table<L>, rt: Fib6Route<L>, nlFlags: number): FibError | undefined {
+    const replace = (nlFlags & NLM_F_REPLACE) !== 0;
+    const add = (nlFlags & NLM_F_CREATE) !== 0;
+    const [w0, w1, w2, w3] = words(rt.dst);
+    const trie = table.trie;
+    // fib6_add_1 refuses to create a node for a REPLACE without CREATE.
+    const node = trie.insert(w0, w1, w2, w3, rt.dstLen, add || !replace);
+    if (node < 0) return { errno: ERRNO.ENOENT, message: 'Can not replace route - no match found' };
+    const list = trie.routesAt(node) ?? [];
+    const canEcmp = qualifiesForEcmp(rt);
+    let ins = list.length;
+    let found = -1;
+    let fallback = -1;
+    for (let i = 0; i < list.length; i++) {
+      const iter = list[i];
+      if (iter === undefined) continue;
+      if (iter.metric === rt.metric) {
+        if ((nlFlags & NLM_F_EXCL) !== 0) return this.abandon(trie, node, { errno: ERRNO.EEXIST, message: undefined });
+        if (replace) {
+          if (canEcmp === qualifiesForEcmp(iter)) {
+            found = i;
+            break;
+          }
+          if (fallback < 0) fallback = i;
+          continue;
+        }
+        if (this.duplicateNexthop(iter, rt)) {
+          // An identical route refreshes the expiry and MTU of the one there, and still fails.
+          if ((iter.flags & RTF_EXPIRES) !== 0) {
+            this.forget(iter);
+            mut(iter).expires = rt.expires;
+            if (rt.expires === undefined) mut(iter).flags = (iter.flags & ~RTF_EXPIRES) >>> 0;
+            this.remember(iter);
+            if (rt.mtu !== 0) mut(iter).mtu = rt.mtu;
+            this.commit(trie, node, list);
+          }
+          return this.abandon(trie, node, { errno: ERRNO.EEXIST, message: undefined });
+        }
+      }
+      if (iter.metric > rt.metric) {
+        ins = i;
+        break;
+      }
+    }
+    if (replace && found < 0 && fallback >= 0) found = fallback;
+    if (replace && found >= 0) {
+      const old = list[found];
+      const oldSiblings = old === undefined || !qualifiesForEcmp(old) ? 0 : this.groupSize(list, old);
+      list[found] = rt;
+      if (old !== undefined) {
+        this.forget(old);
+        // Replacing one member of a multipath route removes the whole group.
+        if (oldSiblings > 0) {
+          for (let i = found + 1; i < list.length; ) {
+            const r = list[i];
+            if (r === undefined || r.metric > rt.metric) break;
+            if (qualifiesForEcmp(r)) {
+              list.splice(i, 1);
+              this.forget(r);
+              table.size--;
+            } else i++;
+          }
+        }
+      }
+      this.remember(rt);
+      this.commit(trie, node, list);
+      return undefined;
+    }
+    if (replace && !add) return this.abandon(trie, node, { errno: ERRNO.ENOENT, message: undefined });
+    list.splice(ins, 0, rt);
+    this.commit(trie, node, list);
+    this.remember(rt);
+    table.size++;
+    return undefined;
+  }
+
+  /**
+   * Stores a node's list with its lookup shortcut: a lone route with a live nexthop and no
+   * expiry is the answer for every lookup without a device constraint.
+   */
+  private commit(trie: Fib6Trie<Fib6Route<L>>, node: number, list: Fib6Route<L>[]): void {
+    const only = list.length === 1 ? list[0] : undefined;
+    const simple = only !== undefined && only.nhFlags === 0 && only.expires === undefined ? only : undefined;
+    trie.setRoutes(node, list, simple);
+  }
+
+  /** Number of siblings of `r` among `list` (fib6_nsiblings), counting routes other than r. */
+  private groupSize(list: readonly Fib6Route<L>[], r: Fib6Route<L>): number {
+    let n = 0;
+    for (const x of list) if (x !== r && x.metric === r.metric && qualifiesForEcmp(x)) n++;
+    return n;
+  }
+
+  /** Undo a node created for a failed add (fib6_add's failure path repairs the tree). */
+  private abandon(trie: Fib6Trie<Fib6Route<L>>, node: number, e: FibError): FibError {
+    if (trie.routesAt(node) === undefined) trie.prune(node);
+    return e;
+  }
+
+  private remember(r: Fib6Route<L>): void {
+    if (r.expires !== undefined) this.expiring++;
+  }
+
+  private forget(r: Fib6Route<L>): void {
+    if (r.expires !== undefined) this.expiring--;
+  }
+
+  // ---- delete ------------------------------------------------------------------------------
+
+  /** ip6_route_del (fc_delete_all_nh set, as for RTM_DELROUTE): the routes removed. */
+  delete(spec: Fib6DeleteSpec): FibResult<Fib6Route<L>[]> {
+    if (!Number.isInteger(spec.dstLen) || spec.dstLen < 0 || spec.dstLen > 128 || spec.dst.length < 16) {
+      return fail(ERRNO.EINVAL);
+    }
+    const table = this.table(spec.table ?? RT_TABLE_MAIN);
+    if (table === undefined) return fail(ERRNO.ESRCH, 'FIB table does not exist');
+    const [w0, w1, w2, w3] = words(spec.dst);
+    const node = table.trie.locate(w0, w1, w2, w3, spec.dstLen);
+    const list = node < 0 ? undefined : table.trie.routesAt(node);
+    if (list === undefined) return fail(ERRNO.ESRCH);
+    const metric = spec.metric ?? 0;
+    const protocol = spec.protocol ?? 0;
+    const ifindex = spec.ifindex ?? 0;
+    for (const rt of list) {
+      if (metric !== 0 && metric !== rt.metric) continue;
+      if (protocol !== 0 && protocol !== rt.protocol) continue;
+      if (ifindex !== 0 && ifindex !== rt.ifindex) continue;
+      if (spec.gateway !== undefined && !sameAddr(spec.gateway, rt.gateway)) continue;
+      if (spec.gateway !== undefined) return { ok: true, value: this.removeRoutes(table, node, [rt]) };
+      const victims = qualifiesForEcmp(rt)
+        ? list.filter((x) => x === rt || (x.metric === rt.metric && qualifiesForEcmp(x)))
+        : [rt];
+      return { ok: true, value: this.removeRoutes(table, node, victims) };
+    }
+    return fail(ERRNO.ESRCH);
+  }
+
+  /** Removes a route that is in the FIB (fib6_del); false when it is not there. */
+  remove(rt: Fib6Route<L>): boolean {
+    const table = this.table(rt.table);
+    if (table === undefined) return false;
+    const [w0, w1, w2, w3] = words(rt.dst);
+    const node = table.trie.locate(w0, w1, w2, w3, rt.dstLen);
+    if (node < 0 || !(table.trie.routesAt(node) ?? []).includes(rt)) return false;
+    this.removeRoutes(table, node, [rt]);
+    return true;
+  }
+
+  private removeRoutes(table: Fib6Table<L>, node: number, victims: Fib6Route<L>[]): Fib6Route<L>[] {
+    const list = table.trie.routesAt(node);
+    if (list === undefined) return [];
+    const keep = list.filter((r) => !victims.includes(r));
+    const gone = list.filter((r) => victims.includes(r));
+    for (const r of gone) this.forget(r);
+    table.size -= gone.length;
+    this.commit(table.trie, node, keep);
+    if (keep.length === 0) table.trie.prune(node);
+    return gone;
+  }
+
+  // ---- device events -----------------------------------------------------------------------
+
+  /**
+   * rt6_sync_down_dev (fib6_ifdown): 'unregister' removes every route through the device;
+   * 'down' removes single-path routes through it and marks multipath members DEAD|LINKDOWN,
+   * removing the whole group once every member is dead; 'change' (carrier lost) marks routes
+   * through it LINKDOWN, except local and anycast ones. Returns the routes removed, in walk
+   * order.
+   */
+  ifdown(ifindex: number, event: Fib6DeviceEvent): Fib6Route<L>[] {
+    const removed: Fib6Route<L>[] = [];
+    for (const table of this.tablesInDumpOrder()) {
+      const nodes: number[] = [];
+      table.trie.walk((node) => nodes.push(node));
+      for (const node of nodes) {
+        const list = table.trie.routesAt(node);
+        if (list === undefined) continue;
+        const victims: Fib6Route<L>[] = [];
+        const doneGroups = new Set<number>();
+        for (const rt of list) {
+          if (event === 'unregister') {
+            if (rt.ifindex === ifindex) victims.push(rt);
+          } else if (event === 'change') {
+            if (rt.ifindex === ifindex && (rt.flags & (RTF_LOCAL | RTF_ANYCAST)) === 0) mut(rt).nhFlags |= RTNH_F_LINKDOWN;
+          } else if (!qualifiesForEcmp(rt) || this.groupSize(list, rt) === 0) {
+            if (rt.ifindex === ifindex) victims.push(rt);
+          } else if (!doneGroups.has(rt.metric)) {
+            doneGroups.add(rt.metric);
+            const group = list.filter((x) => x.metric === rt.metric && qualifiesForEcmp(x));
+            if (!group.some((x) => x.ifindex === ifindex)) continue;
+            const dead = group.filter((x) => x.ifindex === ifindex || (x.nhFlags & RTNH_F_DEAD) !== 0).length;
+            if (dead === group.length) victims.push(...group);
+            else for (const x of group) if (x.ifindex === ifindex) mut(x).nhFlags |= RTNH_F_DEAD | RTNH_F_LINKDOWN;
+          }
+        }
+        if (victims.length > 0) removed.push(...this.removeRoutes(table, node, victims));
+        else this.commit(table.trie, node, list);
+      }
+    }
+    return removed;
+  }
+
+  /** rt6_sync_up (fib6_ifup): clears `nhFlags` (RTNH_F_DEAD, RTNH_F_LINKDOWN) on the device's routes. */
+  ifup(ifindex: number, nhFlags: number): void {
+    for (const table of this.tables.values()) {
+      table.trie.walk((node, list) => {
+        for (const rt of list) if (rt.ifindex === ifindex) mut(rt).nhFlags &= ~nhFlags;
+        this.commit(table.trie, node, list);
+      });
+    }
+  }
+
+  /** fib6_run_gc's aging: removes expired routes; returns them. */
+  collectExpired(): Fib6Route<L>[] {
+    if (this.expiring === 0 || this.nowNs === undefined) return [];
+    const now = this.nowNs();
+    const removed: Fib6Route<L>[] = [];
+    for (const table of this.tablesInDumpOrder()) {
+      const nodes: number[] = [];
+      table.trie.walk((node) => nodes.push(node));
+      for (const node of nodes) {
+        const list = table.trie.routesAt(node) ?? [];
+        const victims = list.filter((r) => r.expires !== undefined && now > r.expires);
+        if (victims.length > 0) removed.push(...this.removeRoutes(table, node, victims));
+      }
+    }
+    return removed;
+  }
+
+  // ---- lookup ------------------------------------------------------------------------------
+
+  /**
+   * The route for a destination through the default rules (`ip -6 rule`: local, then main),
+   * as ip6_route_output/ip6_route_input pick it: a table whose answer is nothing or a throw
+   * route passes to the next rule. undefined means no route (ENETUNREACH); a reject route
+   * comes back as is (see routeTypeErrno). `oif` with RT6_LOOKUP_F_IFACE restricts to that
+   * device; `mpHash` (31 bits) picks among multipath siblings as fib6_select_path does.
+   * Allocates nothing.
+   */
+  lookup(dst: Uint8Array, dstOffset = 0, oif = 0, flags = 0, mpHash = 0): Fib6Route<L> | undefined {
+    const r = this.lookupIn(this.local, dst, dstOffset, oif, flags, mpHash);
+    if (r !== undefined && r.type !== THROW) return r;
+    const m = this.lookupIn(this.main, dst, dstOffset, oif, flags, mpHash);
+    if (m !== undefined && m.type !== THROW) return m;
+    return undefined;
+  }
+
+  /** fib6_table_lookup + fib6_select_path in one table; undefined is the null entry. */
+  lookupTable(tableId: number, dst: Uint8Array, dstOffset = 0, oif = 0, flags = 0, mpHash = 0): Fib6Route<L> | undefined {
+    const t = this.table(tableId);
+    return t === undefined ? undefined : this.lookupIn(t, dst, dstOffset, oif, flags, mpHash);
+  }
+
+  private lookupIn(t: Fib6Table<L>, dst: Uint8Array, off: number, oif: number, flags: number, mpHash: number): Fib6Route<L> | undefined {
+    const trie = t.trie;
+    const n = trie.matchPath(
+      ((dst[off] ?? 0) << 24) | ((dst[off + 1] ?? 0) << 16) | ((dst[off + 2] ?? 0) << 8) | (dst[off + 3] ?? 0),
+      ((dst[off + 4] ?? 0) << 24) | ((dst[off + 5] ?? 0) << 16) | ((dst[off + 6] ?? 0) << 8) | (dst[off + 7] ?? 0),
+      ((dst[off + 8] ?? 0) << 24) | ((dst[off + 9] ?? 0) << 16) | ((dst[off + 10] ?? 0) << 8) | (dst[off + 11] ?? 0),
+      ((dst[off + 12] ?? 0) << 24) | ((dst[off + 13] ?? 0) << 16) | ((dst[off + 14] ?? 0) << 8) | (dst[off + 15] ?? 0),
+    );
+    if (n > 0 && oif === 0) {
+      const s = trie.simpleAt(trie.matched(n - 1));
+      if (s !== undefined) return s;
+    }
+    const now = this.expiring > 0 && this.nowNs !== undefined ? this.nowNs() : -Infinity;
+    // Deepest prefix first; a node with no usable route falls back to its parent (fib6_backtrack).
+    for (let i = n - 1; i >= 0; i--) {
+      const list = trie.routesAt(trie.matched(i));
+      if (list === undefined) continue;
+      const r = this.select(list, oif, flags, now);
+      if (r !== undefined) return this.selectPath(list, r, oif, flags, mpHash);
+    }
+    return undefined;
+  }
+
+  /** rt6_select/find_rr_leaf: the best-scoring route of the first metric, else of the rest. */
+  private select(list: Fib6Route<L>[], oif: number, flags: number, now: number): Fib6Route<L> | undefined {
+    const head = list[0];
+    if (head === undefined) return undefined;
+    let best: Fib6Route<L> | undefined;
+    let bestScore = -1;
+    let i = 0;
+    for (; i < list.length; i++) {
+      const r = list[i];
+      if (r === undefined) continue;
+      if (r.metric !== head.metric) break;
+      const s = this.score(r, oif, flags, now);
+      if (s > bestScore) {
+        best = r;
+        bestScore = s;
+      }
+    }
+    if (best !== undefined) return best;
+    for (; i < list.length; i++) {
+      const r = list[i];
+      if (r === undefined) continue;
+      const s = this.score(r, oif, flags, now);
+      if (s > bestScore) {
+        best = r;
+        bestScore = s;
+      }
+    }
+    return best;
+  }
+
+  /** find_match + rt6_score_route; -1 when the route cannot be used. */
+  private score(r: Fib6Route<L>, oif: number, flags: number, now: number): number {
+    if (r.expires !== undefined && now > r.expires) return -1;
+    if ((r.nhFlags & NH_DEAD) !== 0) return -1;
+    if ((r.nhFlags & NH_LINKDOWN) !== 0 && (flags & RT6_LOOKUP_F_IGNORE_LINKSTATE) === 0 && this.ignoreLinkdown(r.ifindex)) {
+      return -1;
+    }
+    let m = oif === 0 || r.ifindex === oif ? 2 : 0;
+    if (m === 0 && (flags & RT6_LOOKUP_F_IFACE) !== 0) return -1;
+    m |= decodedPref(r.flags) << 2;
+    return m;
+  }
+
+  private isDead(r: Fib6Route<L>): boolean {
+    return (r.nhFlags & NH_DEAD) !== 0 || ((r.nhFlags & NH_LINKDOWN) !== 0 && this.ignoreLinkdown(r.ifindex));
+  }
+
+  /**
+   * fib6_select_path: among the match's siblings, the first (in order) whose hash-threshold
+   * region (rt6_multipath_rebalance's upper bound over live weights) holds `mpHash`. With an
+   * oif match requested, the match stands.
+   */
+  private selectPath(list: Fib6Route<L>[], match: Fib6Route<L>, oif: number, flags: number, mpHash: number): Fib6Route<L> {
+    if (!qualifiesForEcmp(match) || (oif !== 0 && (flags & RT6_LOOKUP_F_IFACE) !== 0)) return match;
+    let total = 0;
+    let members = 0;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      if (r === undefined || r.metric !== match.metric || !qualifiesForEcmp(r)) continue;
+      members++;
+      if (!this.isDead(r)) total += r.weight;
+    }
+    if (members < 2) return match;
+    let w = 0;
+    let first = true;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      if (r === undefined || r.metric !== match.metric || !qualifiesForEcmp(r)) continue;
+      let bound = -1;
+      if (!this.isDead(r)) {
+        w += r.weight;
+        // DIV_ROUND_CLOSEST_ULL(w << 31, total) - 1
+        bound = Math.floor((w * 2147483648 + Math.floor(total / 2)) / total) - 1;
+      }
+      if (first) {
+        first = false;
+        if (mpHash <= bound) return this.score(r, oif, flags, -Infinity) >= 0 ? r : match;
+        continue;
+      }
+      if (mpHash > bound) continue;
+      return this.score(r, oif, flags, -Infinity) >= 0 ? r : match;
+    }
+    return match;
+  }
+
+  // ---- dump --------------------------------------------------------------------------------
+
+  /** Routes of one table in `ip -6 route show table N` order (fib6_walk post-order). */
+  dumpTable(tableId: number): Fib6Route<L>[] {
+    const out: Fib6Route<L>[] = [];
+    this.table(tableId)?.trie.walk((_n, list) => {
+      for (const r of list) out.push(r);
+    });
+    return out;
+  }
+
+  /** Every route of every table, in `ip -6 route show table all` order. */
+  dump(): Fib6Route<L>[] {
+    const out: Fib6Route<L>[] = [];
+    for (const t of this.tablesInDumpOrder()) {
+      t.trie.walk((_n, list) => {
+        for (const r of list) out.push(r);
+      });
+    }
+    return out;
+  }
+
+  /** The multipath group of a route (itself first if it is the first), in chain order. */
+  siblings(rt: Fib6Route<L>): Fib6Route<L>[] {
+    if (!qualifiesForEcmp(rt)) return [rt];
+    const table = this.table(rt.table);
+    if (table === undefined) return [rt];
+    const [w0, w1, w2, w3] = words(rt.dst);
+    const node = table.trie.locate(w0, w1, w2, w3, rt.dstLen);
+    const list = node < 0 ? undefined : table.trie.routesAt(node);
+    if (list === undefined) return [rt];
+    return list.filter((x) => x.metric === rt.metric && qualifiesForEcmp(x));
+  }
+}
