@@ -14,6 +14,8 @@ export interface ChildMeasure {
   readonly stderr: string;
 }
 
+const MARKER = '\n@@MEASURE@@';
+
 const WRAPPER = [
   'import resource, subprocess, sys, time, json',
   't = time.perf_counter()',
@@ -31,9 +33,9 @@ export function measureChild(cmd: string, args: readonly string[], opts: { pytho
     encoding: 'utf8',
     maxBuffer: 1 << 30,
   });
-  const at = r.stdout.lastIndexOf('\n@@MEASURE@@');
+  const at = r.stdout.lastIndexOf(MARKER);
   if (at === -1) throw new Error(`measuring ${cmd} failed: ${r.stderr}`);
-  const m = JSON.parse(r.stdout.slice(at + 13)) as { seconds: number; maxRssKb: number; status: number };
+  const m = JSON.parse(r.stdout.slice(at + MARKER.length)) as { seconds: number; maxRssKb: number; status: number };
   return { seconds: m.seconds, maxRssKb: m.maxRssKb, status: m.status, stdout: r.stdout.slice(0, at), stderr: r.stderr };
 }
 
