@@ -100,6 +100,7 @@ import {
   RTPROT_BOOT,
 } from '../uapi/rtnetlink.ts';
 import { IFLA_AF_SPEC, IFLA_EXT_MASK, IFLA_IFNAME, IFLA_INET6_FLAGS, IFLA_MTU, IFLA_TXQLEN } from '../uapi/if_link.ts';
+import { concat } from '../../test/support/packets.ts';
 
 // Captured on Linux 6.18 (iproute2 6.1) with
 //   ip netns exec v6nl-test strace -f -e trace=sendmsg,recvmsg -e write=all -e read=all <command>
@@ -214,16 +215,6 @@ const RTM_NEWLINK_LO = fromHex(`
 `);
 
 const IOAM6_FAMILY = 0x1e;
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // iproute2's requests, rebuilt byte for byte.

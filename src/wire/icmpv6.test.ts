@@ -15,7 +15,7 @@ import {
   type Icmpv6Addresses,
   type Icmpv6Repr,
 } from './icmpv6.ts';
-import { fromHex, setU16, toHex, u16 } from './bytes.ts';
+import { fromHex, toHex, u16 } from './bytes.ts';
 import { parseIpv6Address } from './address.ts';
 import { IPPROTO_ICMPV6 } from '../uapi/in6.ts';
 import {
@@ -33,28 +33,7 @@ import {
   NDISC_ROUTER_SOLICITATION,
 } from '../uapi/icmpv6.ts';
 import { scapyBytes, skipUnlessScapy, skipUnlessTshark, tsharkField, tsharkJson } from '../../test/support/tools.ts';
-
-/** A bare 40-byte IPv6 header (RFC 8200 §3), built here so this test needs no IPv6 codec. */
-function ipv6Header(src: Uint8Array, dst: Uint8Array, nextHeader: number, payloadLen: number, hopLimit = 64): Uint8Array {
-  const h = new Uint8Array(40);
-  h[0] = 0x60;
-  setU16(h, 4, payloadLen);
-  h[6] = nextHeader;
-  h[7] = hopLimit;
-  h.set(src, 8);
-  h.set(dst, 24);
-  return h;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+import { ipv6Header, concat } from '../../test/support/packets.ts';
 
 const SRC = parseIpv6Address('2001:db8::1') ?? new Uint8Array(16);
 const DST = parseIpv6Address('2001:db8::2') ?? new Uint8Array(16);

@@ -7,28 +7,7 @@ import { parseIpv4Address, parseIpv6Address } from './address.ts';
 import { emitIpv4, ipv4BufferLen } from './ipv4.ts';
 import { IPPROTO_UDP } from '../uapi/in6.ts';
 import { scapyBytes, skipUnlessScapy, skipUnlessTshark, tsharkField, tsharkJson } from '../../test/support/tools.ts';
-
-/** A bare 40-byte IPv6 header (RFC 8200 §3), built here so this test needs no IPv6 codec. */
-function ipv6Header(src: Uint8Array, dst: Uint8Array, nextHeader: number, payloadLen: number): Uint8Array {
-  const h = new Uint8Array(40);
-  h[0] = 0x60;
-  setU16(h, 4, payloadLen);
-  h[6] = nextHeader;
-  h[7] = 64;
-  h.set(src, 8);
-  h.set(dst, 24);
-  return h;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+import { ipv6Header, concat } from '../../test/support/packets.ts';
 
 const SRC6 = parseIpv6Address('2001:db8::1') ?? new Uint8Array(16);
 const DST6 = parseIpv6Address('2001:db8::2') ?? new Uint8Array(16);
