@@ -1,7 +1,7 @@
 /**
  * IPv6 and IPv4 addresses as text: RFC 4291 §2.2 parsing and RFC 5952 canonical formatting
- * (lower case, longest run of two or more zero groups compressed, first run on a tie, embedded
- * IPv4 printed dotted for ::ffff:0:0/96 as glibc's inet_ntop does).
+ * (lower case, longest run of two or more zero groups compressed, first run on a tie), with
+ * IPv4-mapped and IPv4-compatible addresses dotted as glibc's inet_ntop prints them.
  *
  * Addresses inside packets stay `Uint8Array` subarrays; these helpers are for the edges (CLI,
  * configuration, reports).
@@ -16,9 +16,11 @@ export const IPV4_ADDR_LEN = 4;
 export function formatIpv6Address(b: Uint8Array, offset = 0): string {
   const g: number[] = [];
   for (let i = 0; i < 8; i++) g.push(u16(b, offset + 2 * i));
-  // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible forms, as inet_ntop prints them.
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return `::ffff:${formatIpv4Address(b, offset + 12)}`;
+  // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d, not ::1 or ::) forms, exactly
+  // when glibc's inet_ntop prints them dotted, so `ip` output matches.
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0) {
+    if (g[5] === 0xffff) return `::ffff:${formatIpv4Address(b, offset + 12)}`;
+    if (g[5] === 0 && g[6] !== 0) return `::${formatIpv4Address(b, offset + 12)}`;
   }
   let bestStart = -1;
   let bestLen = 0;
