@@ -1,0 +1,36 @@
+/**
+ * One v6stack "kernel": the namespaces of a process (World), the netlink table with its
+ * generic netlink bus and rtnetlink, and every subsystem registered in Linux's boot order
+ * (netdevice, then the protocol families and their netlink families). The simulator, the daemon
+ * and tests each build one; nothing here is module-level state, so two kernels in one process
+ * never share anything.
+ */
+
+import type { WorldOptions } from './net/net.ts';
+import { World } from './net/net.ts';
+import type { NetdevCore } from './net/netdevice.ts';
+import { registerNetdevice } from './net/device-kinds.ts';
+import { NetlinkTable } from './netlink/socket.ts';
+import type { GenlBus } from './netlink/genetlink.ts';
+import { createGenlBus } from './netlink/nlctrl.ts';
+import { Rtnetlink } from './netlink/rtnetlink.ts';
+
+export type KernelOptions = WorldOptions;
+
+export class Kernel {
+  readonly world: World;
+  readonly netlink: NetlinkTable;
+  readonly genl: GenlBus;
+  readonly rtnl: Rtnetlink;
+  readonly netdev: NetdevCore;
+
+  constructor(options: KernelOptions = {}) {
+    this.world = new World(options);
+    this.netlink = new NetlinkTable(this.world);
+    this.genl = createGenlBus(this.netlink);
+    this.rtnl = new Rtnetlink(this.netlink);
+    const nd = registerNetdevice(this.world);
+    if (!nd.ok) throw new Error(`kernel: netdevice registration failed (errno ${nd.error})`);
+    this.netdev = nd.value;
+  }
+}
