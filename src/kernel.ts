@@ -14,6 +14,8 @@ import { NetlinkTable } from './netlink/socket.ts';
 import type { GenlBus } from './netlink/genetlink.ts';
 import { createGenlBus } from './netlink/nlctrl.ts';
 import { Rtnetlink } from './netlink/rtnetlink.ts';
+import type { Ioam6Registration } from './ipv6/ioam6-genl.ts';
+import { ioam6Init } from './ipv6/ioam6-genl.ts';
 
 export type KernelOptions = WorldOptions;
 
@@ -23,6 +25,7 @@ export class Kernel {
   readonly genl: GenlBus;
   readonly rtnl: Rtnetlink;
   readonly netdev: NetdevCore;
+  readonly ioam6: Ioam6Registration;
 
   constructor(options: KernelOptions = {}) {
     this.world = new World(options);
@@ -32,5 +35,9 @@ export class Kernel {
     const nd = registerNetdevice(this.world);
     if (!nd.ok) throw new Error(`kernel: netdevice registration failed (errno ${nd.error})`);
     this.netdev = nd.value;
+    // inet6_init order: ... ioam6_init comes after the core IPv6 subsystems.
+    const io = ioam6Init(this.world, this.genl);
+    if (!io.ok) throw new Error(`kernel: IOAM6 registration failed (errno ${io.error})`);
+    this.ioam6 = io.value;
   }
 }
