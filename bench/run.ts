@@ -7,6 +7,7 @@
 
 import { cpus, totalmem } from 'node:os';
 import { fibLookupBench } from './fib-lookup.ts';
+import { ioam6GenlBench } from './ioam6-genl.ts';
 import { pcapStatsBench } from './pcap-stats.ts';
 
 export interface BenchOptions {
@@ -20,7 +21,7 @@ export interface Bench {
   run(opts: BenchOptions): Promise<string>;
 }
 
-const BENCHES: readonly Bench[] = [pcapStatsBench, fibLookupBench];
+const BENCHES: readonly Bench[] = [pcapStatsBench, ioam6GenlBench, fibLookupBench];
 
 function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown cpu';
