@@ -12,9 +12,15 @@
  * and allocates nothing. Each node's routes are one JS array in Linux's leaf-chain order
  * (fib6_next); the trie does not interpret them.
  *
+ * Beside the tree, a Fib6Lpm (fib-lpm.ts) indexes the route-holding nodes so that
+ * `lookupNode` finds the deepest one covering an address in a few indexed loads instead of a
+ * walk of the tree; `setRoutes` keeps it in step whenever a node gains or loses its routes.
+ *
  * Not supported: source-address subtrees (CONFIG_IPV6_SUBTREES); Linux rejects them too when the
  * option is off.
  */
+
+import { Fib6Lpm } from './fib-lpm.ts';
 
 const NONE = -1;
 
@@ -40,6 +46,8 @@ export class Fib6Trie<R> {
   private used = 0;
   /** Scratch stack of matching route nodes, reused by every lookup (at most one per length). */
   private readonly stack = new Int32Array(129);
+  /** The route-holding nodes, indexed for longest-prefix match. */
+  private readonly lpm = new Fib6Lpm();
   readonly root: number;
   /** Number of nodes that hold routes. */
   routeNodes = 0;
@@ -110,8 +118,44 @@ export class Fib6Trie<R> {
     this.simple[node] = has ? simple : undefined;
     const w = this.get(node, F_BITS);
     this.set(node, F_BITS, has ? w | HAS_ROUTES : w & ~HAS_ROUTES);
-    if (had && !has) this.routeNodes--;
-    if (!had && has) this.routeNodes++;
+    if (had === has) return;
+    const o = node * STRIDE + F_KEY;
+    const k = this.n;
+    const plen = w & 0xff;
+    if (has) {
+      this.routeNodes++;
+      this.lpm.add(k[o] ?? 0, k[o + 1] ?? 0, k[o + 2] ?? 0, k[o + 3] ?? 0, plen, node);
+    } else {
+      this.routeNodes--;
+      this.lpm.remove(k[o] ?? 0, k[o + 1] ?? 0, k[o + 2] ?? 0, k[o + 3] ?? 0, plen, node, this.coveringRouteNode(node));
+    }
+  }
+
+  /** The nearest ancestor of `node` that holds routes (the longest prefix covering it), or -1. */
+  private coveringRouteNode(node: number): number {
+    let p = this.get(node, F_PARENT);
+    while (p !== NONE && this.routes[p] === undefined) p = this.get(p, F_PARENT);
+    return p;
+  }
+
+  /**
+   * The deepest node holding routes whose prefix covers the 16-byte address at `dst[off]`
+   * (the last node `matchPath` would report), or -1. Reads the address in place; allocates
+   * nothing.
+   */
+  lookupNode(dst: Uint8Array, off: number): number {
+    return this.lpm.lookup(dst, off);
+  }
+
+  /** Bytes of the lookup index (fib-lpm.ts) beside the tree. */
+  lookupIndexBytes(): number {
+    return this.lpm.memoryBytes();
+  }
+
+  /** The lookup index's own consistency check (for tests). */
+  checkLookupIndex(): string | undefined {
+    if (this.lpm.size !== this.routeNodes) return `index holds ${this.lpm.size} prefixes, tree ${this.routeNodes}`;
+    return this.lpm.check();
   }
 
   /** The node holding exactly prefix `w`/`plen` (fib6_locate with exact_match), or -1. */

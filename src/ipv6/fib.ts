@@ -704,19 +704,28 @@ export class Fib6<L extends Fib6Lwtstate = Fib6Lwtstate> {
 
   private lookupIn(t: Fib6Table<L>, dst: Uint8Array, off: number, oif: number, flags: number, mpHash: number): Fib6Route<L> | undefined {
     const trie = t.trie;
+    // The deepest matching prefix comes from the multibit index (fib-lpm.ts); the tree walk
+    // below is needed only to backtrack when that node has no usable route.
+    const deepest = trie.lookupNode(dst, off);
+    if (deepest < 0) return undefined;
+    if (oif === 0) {
+      const s = trie.simpleAt(deepest);
+      if (s !== undefined) return s;
+    }
+    const now = this.expiring > 0 && this.nowNs !== undefined ? this.nowNs() : -Infinity;
+    const top = trie.routesAt(deepest);
+    const first = top === undefined ? undefined : this.select(top, oif, flags, now);
+    if (top !== undefined && first !== undefined) return this.selectPath(top, first, oif, flags, mpHash);
     const n = trie.matchPath(
       ((dst[off] ?? 0) << 24) | ((dst[off + 1] ?? 0) << 16) | ((dst[off + 2] ?? 0) << 8) | (dst[off + 3] ?? 0),
       ((dst[off + 4] ?? 0) << 24) | ((dst[off + 5] ?? 0) << 16) | ((dst[off + 6] ?? 0) << 8) | (dst[off + 7] ?? 0),
       ((dst[off + 8] ?? 0) << 24) | ((dst[off + 9] ?? 0) << 16) | ((dst[off + 10] ?? 0) << 8) | (dst[off + 11] ?? 0),
       ((dst[off + 12] ?? 0) << 24) | ((dst[off + 13] ?? 0) << 16) | ((dst[off + 14] ?? 0) << 8) | (dst[off + 15] ?? 0),
     );
-    if (n > 0 && oif === 0) {
-      const s = trie.simpleAt(trie.matched(n - 1));
-      if (s !== undefined) return s;
-    }
-    const now = this.expiring > 0 && this.nowNs !== undefined ? this.nowNs() : -Infinity;
-    // Deepest prefix first; a node with no usable route falls back to its parent (fib6_backtrack).
+    // Shorter prefixes, deepest first: a node with no usable route falls back to its parent
+    // (fib6_backtrack).
     for (let i = n - 1; i >= 0; i--) {
+      if (trie.matched(i) === deepest) continue;
       const list = trie.routesAt(trie.matched(i));
       if (list === undefined) continue;
       const r = this.select(list, oif, flags, now);
