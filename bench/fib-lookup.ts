@@ -16,16 +16,7 @@ import type { Fib6Trie } from '../src/ipv6/fib-trie.ts';
 import { NLM_F_CREATE, NLM_F_EXCL } from '../src/uapi/netlink.ts';
 import { fmtRate } from './measure.ts';
 import type { Bench } from './run.ts';
-
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
+import { seeded } from './seeded.ts';
 
 interface Prefix {
   readonly dst: Uint8Array;
@@ -58,7 +49,7 @@ function pickLength(next: () => number): number {
 
 /** A generator of realistic prefixes: inside one of `routes / 40` random /32s in 2000::/3. */
 function realisticPrefixes(routes: number, seed: number): () => Prefix {
-  const next = xorshift(seed);
+  const next = seeded(seed);
   const blocks: number[] = [];
   for (let i = 0; i < Math.max(1, Math.floor(routes / 40)); i++) blocks.push(((next() & 0x1fffffff) | 0x20000000) >>> 0);
   return () => {
@@ -73,7 +64,7 @@ function realisticPrefixes(routes: number, seed: number): () => Prefix {
 
 /** Lengths uniform over /32../128 under 2001:db8::/32: the sparse, deep worst case. */
 function uniformPrefixes(seed: number): () => Prefix {
-  const next = xorshift(seed);
+  const next = seeded(seed);
   return () => {
     const dst = new Uint8Array(16);
     dst.set([0x20, 0x01, 0x0d, 0xb8]);
@@ -210,7 +201,7 @@ export const fibLookupBench: Bench = {
   async run(opts) {
     const routes = opts.packets ?? 100_000;
     const iters = opts.quick ? 1_000_000 : 10_000_000;
-    const next = xorshift(7);
+    const next = seeded(7);
     const lines: string[] = [];
 
     const real = build(routes, realisticPrefixes(routes, 11));

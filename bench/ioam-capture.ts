@@ -11,6 +11,7 @@
 import { openSync, writeSync, closeSync } from 'node:fs';
 import { setU16, setU32, setU16le, setU32le } from '../src/wire/bytes.ts';
 import { checksumAdd, checksumFold, checksumPseudoIpv6 } from '../src/wire/checksum.ts';
+import { seeded } from './seeded.ts';
 
 const NODE_WORDS = 4; // 0xf00000: four 4-octet fields per hop
 const SLOTS = 5;
@@ -20,17 +21,6 @@ const UDP_PAYLOAD = 20;
 const IOAM_PKT_LEN = 40 + HBH_LEN + 8 + UDP_PAYLOAD;
 const PLAIN_PAYLOAD = 52;
 const PLAIN_PKT_LEN = 40 + 8 + PLAIN_PAYLOAD;
-
-/** A small deterministic generator (xorshift32): benchmarks must be repeatable. */
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
 
 /** Fills the UDP checksum of the datagram at `u` (length `len`) in the IPv6 packet at `ip`. */
 function udpChecksum(b: Uint8Array, ip: number, u: number, len: number): void {
@@ -59,7 +49,7 @@ export interface CaptureSummary {
 
 /** Writes `count` packets as a classic microsecond pcap (LINKTYPE_RAW) to `path`. */
 export function writeIoamCapture(path: string, count: number, seed = 1): CaptureSummary {
-  const rnd = xorshift(seed);
+  const rnd = seeded(seed);
   const fd = openSync(path, 'w');
   const chunk = new Uint8Array(4 << 20);
   let used = 0;
