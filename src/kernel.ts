@@ -15,6 +15,10 @@ import type { GenlBus } from './netlink/genetlink.ts';
 import { createGenlBus } from './netlink/nlctrl.ts';
 import { Rtnetlink } from './netlink/rtnetlink.ts';
 import type { Ioam6Registration } from './ipv6/ioam6-genl.ts';
+import type { RtnlLink } from './netlink/rtnl-link.ts';
+import { registerRtnlLink } from './netlink/rtnl-link.ts';
+import type { Addrconf } from './ipv6/addrconf.ts';
+import { registerAddrconf } from './ipv6/rtnl-addr.ts';
 import { ioam6Init } from './ipv6/ioam6-genl.ts';
 
 export type KernelOptions = WorldOptions;
@@ -25,6 +29,8 @@ export class Kernel {
   readonly genl: GenlBus;
   readonly rtnl: Rtnetlink;
   readonly netdev: NetdevCore;
+  readonly link: RtnlLink;
+  readonly addrconf: Addrconf;
   readonly ioam6: Ioam6Registration;
 
   constructor(options: KernelOptions = {}) {
@@ -35,6 +41,9 @@ export class Kernel {
     const nd = registerNetdevice(this.world);
     if (!nd.ok) throw new Error(`kernel: netdevice registration failed (errno ${nd.error})`);
     this.netdev = nd.value;
+    // rtnetlink_init, then inet6_init's addrconf.
+    this.link = registerRtnlLink(this);
+    this.addrconf = registerAddrconf(this, this.link);
     // inet6_init order: ... ioam6_init comes after the core IPv6 subsystems.
     const io = ioam6Init(this.world, this.genl);
     if (!io.ok) throw new Error(`kernel: IOAM6 registration failed (errno ${io.error})`);
