@@ -19,6 +19,9 @@ import type { RtnlLink } from './netlink/rtnl-link.ts';
 import { registerRtnlLink } from './netlink/rtnl-link.ts';
 import type { Addrconf } from './ipv6/addrconf.ts';
 import { registerAddrconf } from './ipv6/rtnl-addr.ts';
+import type { Ipv6RouteSubsys } from './ipv6/rtnl-route.ts';
+import { registerIpv6Route } from './ipv6/rtnl-route.ts';
+import { addrconfRouteOps } from './ipv6/addrconf-route.ts';
 import { ioam6Init } from './ipv6/ioam6-genl.ts';
 
 export type KernelOptions = WorldOptions;
@@ -31,6 +34,7 @@ export class Kernel {
   readonly netdev: NetdevCore;
   readonly link: RtnlLink;
   readonly addrconf: Addrconf;
+  readonly route: Ipv6RouteSubsys;
   readonly ioam6: Ioam6Registration;
 
   constructor(options: KernelOptions = {}) {
@@ -44,6 +48,12 @@ export class Kernel {
     // rtnetlink_init, then inet6_init's addrconf.
     this.link = registerRtnlLink(this);
     this.addrconf = registerAddrconf(this, this.link);
+    const ac = this.addrconf;
+    this.route = registerIpv6Route(this, {
+      getSaddr: (net, ifindex, daddr) => ac.getSaddr(net, ifindex, daddr),
+      isLocalAddr: (net, addr, ifindex) => ac.isLocalAddr(net, addr, ifindex),
+    });
+    ac.routeOps.push(addrconfRouteOps(this.route));
     // inet6_init order: ... ioam6_init comes after the core IPv6 subsystems.
     const io = ioam6Init(this.world, this.genl);
     if (!io.ok) throw new Error(`kernel: IOAM6 registration failed (errno ${io.error})`);
