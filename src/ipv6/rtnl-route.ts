@@ -1180,9 +1180,13 @@ function inet6DumpFib(sub: Ipv6RouteSubsys, skb: NetlinkSkb, cb: NetlinkCallback
 // ---------------------------------------------------------------------------------------------
 // Routes the kernel itself adds and removes (addrconf prefix and local routes)
 
-/** ip6_ins_rt: inserts `cfg` and announces it to RTNLGRP_IPV6_ROUTE; 0 or a negative errno. */
+/**
+ * ip6_ins_rt: inserts `cfg` and announces it to RTNLGRP_IPV6_ROUTE; 0 or a negative errno. With
+ * no request header fib6_add neither replaces nor refuses: a route to the same prefix on another
+ * device (fe80::/64 on each link) is added beside the others.
+ */
 export function insertKernelRoute(sub: Ipv6RouteSubsys, net: Net, cfg: Fib6RouteConfig<RouteLwtState>): number {
-  const r = sub.fib(net).add(cfg, NLM_F_CREATE | NLM_F_REPLACE);
+  const r = sub.fib(net).add(cfg, NLM_F_CREATE);
   if (!r.ok) return -r.error.errno;
   notify(sub, net, RTM_NEWROUTE, [r.value], 0, 0, 0, undefined);
   return 0;
