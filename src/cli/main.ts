@@ -8,6 +8,10 @@ import type { Io } from './output.ts';
 import { processIo } from './output.ts';
 import { pcapCommand } from './pcap.ts';
 import { startCommand } from './start.ts';
+import { daemonCommand } from './daemon.ts';
+import { ipCommand } from './ip.ts';
+import { nstatCommand } from './nstat.ts';
+import { sysctlCommand } from './sysctl.ts';
 
 export interface Command {
   readonly name: string;
@@ -15,7 +19,7 @@ export interface Command {
   run(argv: readonly string[], io: Io): Promise<number> | number;
 }
 
-const COMMANDS: readonly Command[] = [startCommand, pcapCommand];
+const COMMANDS: readonly Command[] = [startCommand, pcapCommand, daemonCommand, ipCommand, sysctlCommand, nstatCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
