@@ -336,3 +336,27 @@ test('argument errors and usage (iproute_modify, iproute_list_flush_or_save, do_
   assert.deepEqual(await r.r6('show dev nosuch'), [1, '', 'Cannot find device "nosuch"\n']);
   assert.deepEqual(await r.r6('help'), [255, '', IP_ROUTE_USAGE]);
 });
+
+test('encap ioam6 tunsrc (iproute2 6.12+, kernel IOAM6_IPTUNNEL_SRC): parsed, stored, printed before tundst', async () => {
+  const r = new Rig();
+  assert.deepEqual(
+    await r.r6('add 2001:db8:7::/64 encap ioam6 mode encap tunsrc 2001:db8::1 tundst 2001:db8::9 trace prealloc type 0x800000 ns 3 size 12 dev veth0'),
+    OK,
+  );
+  assert.deepEqual(await r.r6('show 2001:db8:7::/64'), [
+    0,
+    '2001:db8:7::/64  encap ioam6 freq 1/1 mode encap tunsrc 2001:db8::1 tundst 2001:db8::9 trace prealloc type 0x800000 ns 3 size 12 dev veth0 metric 1024 pref medium\n',
+    '',
+  ]);
+  // parse_encap_ioam6: inline mode takes no tunnel source; get_addr(AF_INET6) refuses IPv4 first.
+  assert.deepEqual(await r.r6('add 2001:db8:8::/64 encap ioam6 mode inline tunsrc 2001:db8::1 trace prealloc type 0x800000 ns 3 size 12 dev veth0'), [
+    255,
+    '',
+    'Error: argument "tunsrc" is wrong: Inline mode does not need tunsrc\n',
+  ]);
+  assert.deepEqual(await r.r6('add 2001:db8:8::/64 encap ioam6 mode encap tunsrc 10.0.0.1 tundst 2001:db8::9 trace prealloc type 0x800000 ns 3 size 12 dev veth0'), [
+    1,
+    '',
+    'Error: inet6 address is expected rather than "10.0.0.1".\n',
+  ]);
+});

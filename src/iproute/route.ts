@@ -17,6 +17,7 @@ import { nlaParse, type NlAttrTable } from '../netlink/policy.ts';
 import { ICMPV6_ROUTER_PREF_HIGH, ICMPV6_ROUTER_PREF_LOW, ICMPV6_ROUTER_PREF_MEDIUM } from '../uapi/icmpv6.ts';
 import {
   IOAM6_IPTUNNEL_DST,
+  IOAM6_IPTUNNEL_SRC,
   IOAM6_IPTUNNEL_FREQ_K,
   IOAM6_IPTUNNEL_FREQ_MAX,
   IOAM6_IPTUNNEL_FREQ_MIN,
@@ -415,6 +416,16 @@ function parseEncapIoam6(b: NlMsgBuilder, args: Args): void {
     mode = m;
     args.next();
   }
+  // tunsrc came with iproute2 6.12 (kernel IOAM6_IPTUNNEL_SRC); 6.1 knows only tundst.
+  let tunsrc: Uint8Array | undefined;
+  if (args.cur() === 'tunsrc') {
+    if (mode === IOAM6_IPTUNNEL_MODE_INLINE) invarg('Inline mode does not need tunsrc', args.cur());
+    const arg = args.next();
+    const a = getAddr(arg, AF_INET6);
+    if (a.family !== AF_INET6 || a.bytelen !== 16) invarg('Invalid IPv6 address for tunsrc', arg);
+    tunsrc = a.data.slice(0, 16);
+    args.next();
+  }
   let tundst: Uint8Array | undefined;
   if (args.cur() !== 'tundst') {
     if (mode !== IOAM6_IPTUNNEL_MODE_INLINE) missarg('tundst');
@@ -473,6 +484,7 @@ function parseEncapIoam6(b: NlMsgBuilder, args: Args): void {
   b.putU32(IOAM6_IPTUNNEL_FREQ_K, freqK);
   b.putU32(IOAM6_IPTUNNEL_FREQ_N, freqN);
   b.putU8(IOAM6_IPTUNNEL_MODE, mode);
+  if (mode !== IOAM6_IPTUNNEL_MODE_INLINE && tunsrc !== undefined) b.put(IOAM6_IPTUNNEL_SRC, tunsrc);
   if (mode !== IOAM6_IPTUNNEL_MODE_INLINE && tundst !== undefined) b.put(IOAM6_IPTUNNEL_DST, tundst);
   b.put(IOAM6_IPTUNNEL_TRACE, trace);
   // The caller's loop steps forward once more (iproute_lwtunnel.c: "so step back").
@@ -916,9 +928,11 @@ function printEncapIoam6(ctx: IpContext, bytes: Uint8Array, nla: number): void {
   p.printUint(PRINT_ANY, 'freqk', 'freq %u', k);
   p.printUint(PRINT_ANY, 'freqn', '/%u ', n);
   const dst = tb.data(IOAM6_IPTUNNEL_DST);
-  if (dst === undefined && modeV !== IOAM6_IPTUNNEL_MODE_INLINE) return;
+  const src = tb.data(IOAM6_IPTUNNEL_SRC);
+  if ((src !== undefined && modeV === IOAM6_IPTUNNEL_MODE_INLINE) || (dst === undefined && modeV !== IOAM6_IPTUNNEL_MODE_INLINE)) return;
   const modeName = modeV >= IOAM6_IPTUNNEL_MODE_INLINE && modeV <= IOAM6_IPTUNNEL_MODE_AUTO ? (IOAM6_MODES[modeV] ?? '<unknown>') : '<unknown>';
   p.printString(PRINT_ANY, 'mode', 'mode %s ', modeName);
+  if (modeV !== IOAM6_IPTUNNEL_MODE_INLINE && src !== undefined) p.printString(PRINT_ANY, 'tunsrc', 'tunsrc %s ', formatHost(AF_INET6, src));
   if (modeV !== IOAM6_IPTUNNEL_MODE_INLINE && dst !== undefined) p.printString(PRINT_ANY, 'tundst', 'tundst %s ', formatHost(AF_INET6, dst));
   p.printNull(PRINT_ANY, 'trace', 'trace ', null);
   p.printNull(PRINT_ANY, 'prealloc', 'prealloc ', null);
