@@ -16,7 +16,7 @@ import type { NetlinkOpener } from '../daemon/opener.ts';
 import { socketOpener } from '../daemon/opener.ts';
 import { ENOENT, strerror } from '../uapi/errno.ts';
 import { NETLINK_GENERIC } from '../uapi/netlink.ts';
-import { IP_OBJECT_HANDLERS } from './ip-objects.ts';
+import { ipObjectHandlers } from './ip-objects.ts';
 import type { Command } from './main.ts';
 import type { Io } from './output.ts';
 
@@ -74,12 +74,13 @@ export async function runIpWith(argv: readonly string[], io: Io, opener: Netlink
   if (ctl === undefined) return 1;
   const list = await ctl.netnsList();
   ctl.transport.close();
-  const names = new Set(list.ok ? list.value.map((n) => n.name) : []);
+  const ids = new Map(list.ok ? list.value.map((n) => [n.name, n.id] as const) : []);
   const host: IpHost = {
     out: io.out,
     err: io.err,
-    objects: IP_OBJECT_HANDLERS,
-    enterNetns: (name) => (names.has(name) ? 0 : ENOENT),
+    // `ip link set dev X netns NAME` names the target by the daemon's namespace id.
+    objects: ipObjectHandlers((name) => ids.get(name)),
+    enterNetns: (name) => (ids.has(name) ? 0 : ENOENT),
     openNetlink: (protocol, netns) => opener.openNow(protocol, netns),
     readBatchFile: (name) => {
       try {
