@@ -54,7 +54,7 @@ export async function runNstatWith(argv: readonly string[], io: Io, opener: Netl
     } else if (/^-[azs]+$/.test(a)) {
       if (a.includes('z')) zeros = true;
     } else {
-      io.err.write(`v6stack nstat: '${a}' is not supported (patterns and other options are not implemented)\n${NSTAT_USAGE}`);
+      io.err.write(`v6stack nstat: '${a}' is not supported by v6stack (counter patterns, history and other options)\n${NSTAT_USAGE}`);
       return -1 & 0xff;
     }
   }
