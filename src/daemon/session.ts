@@ -19,7 +19,7 @@ import { NlAttrCursor, NlMsgBuilder } from '../netlink/message.ts';
 import type { NetlinkTable } from '../netlink/socket.ts';
 import { NetlinkSocket } from '../netlink/socket.ts';
 import { EAGAIN, ENOENT, EPROTONOSUPPORT } from '../uapi/errno.ts';
-import { NETLINK_CAP_ACK, NETLINK_EXT_ACK, NLMSG_HDRLEN, SOL_NETLINK } from '../uapi/netlink.ts';
+import { NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_ROUTE, NLMSG_HDRLEN, SOL_NETLINK } from '../uapi/netlink.ts';
 import { u16le, u32le } from '../wire/bytes.ts';
 import { END_FRAME, FrameDecoder, encodeFrame } from './framing.ts';
 import { MAX_FRAME, V6STACK_MSG_OPEN, V6STACK_OPEN_ATTR_NETNS, V6STACK_OPEN_ATTR_PROTOCOL } from './protocol.ts';
@@ -160,6 +160,8 @@ export class Session {
       else {
         sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1);
         sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 0);
+        // ip sets strict dump checking on its route socket (rtnl_set_strict_dump).
+        if (req.protocol === NETLINK_ROUTE) sock.setsockopt(SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1);
         this.#nl = sock;
       }
     }

@@ -9,7 +9,7 @@ import type { Net } from '../net/net.ts';
 import { NetlinkSocket } from '../netlink/socket.ts';
 import type { NetlinkTable } from '../netlink/socket.ts';
 import { EAGAIN } from '../uapi/errno.ts';
-import { NETLINK_CAP_ACK, NETLINK_EXT_ACK, SOL_NETLINK } from '../uapi/netlink.ts';
+import { NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_ROUTE, SOL_NETLINK } from '../uapi/netlink.ts';
 import type { NetlinkTransport } from './ip.ts';
 
 export class InProcessTransport implements NetlinkTransport {
@@ -21,12 +21,16 @@ export class InProcessTransport implements NetlinkTransport {
     this.protocol = protocol;
   }
 
-  /** Opens a socket as iproute2's rtnl_open does (extended acks on), or returns the errno. */
+  /**
+   * Opens a socket as iproute2's ip does (extended acks on; strict dump checking on the route
+   * socket, rtnl_set_strict_dump), or returns the errno.
+   */
   static open(table: NetlinkTable, net: Net, protocol: number, cred: Credentials): InProcessTransport | { readonly errno: number } {
     const sock = NetlinkSocket.open(table, net, protocol, cred);
     if (typeof sock === 'number') return { errno: -sock };
     sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1);
     sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 0);
+    if (protocol === NETLINK_ROUTE) sock.setsockopt(SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1);
     return new InProcessTransport(sock, protocol);
   }
 
