@@ -2,27 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatNstat } from '../net/mib.ts';
 import { IPSTATS_MIB_INPKTS, IPSTATS_MIB_REASMFAILS } from '../net/mib.ts';
-import type { DaemonServer, DaemonServerOptions } from '../daemon/server.ts';
-import { startTempDaemon } from '../daemon/temp.ts';
-import { main } from './main.ts';
-import { memoryIo } from './output.ts';
-
-/** Runs `body` against a daemon on a temporary socket; `run` is `v6stack ARGV` against it. */
-async function withDaemon(
-  body: (run: (...argv: string[]) => Promise<{ code: number; out: string; err: string }>, server: DaemonServer) => Promise<void>,
-  opts: Partial<DaemonServerOptions> = {},
-): Promise<void> {
-  const d = await startTempDaemon(opts);
-  try {
-    await body(async (...argv) => {
-      const io = memoryIo(d.env);
-      const code = await main(argv, io);
-      return { code, out: io.out.text, err: io.err.text };
-    }, d.server);
-  } finally {
-    await d.stop();
-  }
-}
+import { withDaemon } from '../../test/support/daemon.ts';
 
 test('nstat prints the non-zero counters as formatNstat does; -z adds the zero ones', async () => {
   await withDaemon(async (run, server) => {

@@ -1,27 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DaemonServer, DaemonServerOptions } from '../daemon/server.ts';
-import { startTempDaemon } from '../daemon/temp.ts';
-import { main } from './main.ts';
-import { memoryIo } from './output.ts';
 import { dottedName } from './sysctl.ts';
-
-/** Runs `body` against a daemon on a temporary socket; `run` is `v6stack ARGV` against it. */
-async function withDaemon(
-  body: (run: (...argv: string[]) => Promise<{ code: number; out: string; err: string }>, server: DaemonServer) => Promise<void>,
-  opts: Partial<DaemonServerOptions> = {},
-): Promise<void> {
-  const d = await startTempDaemon(opts);
-  try {
-    await body(async (...argv) => {
-      const io = memoryIo(d.env);
-      const code = await main(argv, io);
-      return { code, out: io.out.text, err: io.err.text };
-    }, d.server);
-  } finally {
-    await d.stop();
-  }
-}
+import { withDaemon } from '../../test/support/daemon.ts';
 
 test('dotted names as procps prints them', () => {
   assert.equal(dottedName('net/ipv6/conf/eth0.100/mtu'), 'net.ipv6.conf.eth0/100.mtu');
