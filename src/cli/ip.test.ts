@@ -80,6 +80,19 @@ test('without a daemon every client command says how to start one and exits 1', 
   }
 });
 
+test('usage needs no daemon: ip help and ip OBJECT help print as ip does (stderr, exit 255)', async () => {
+  const path = join(tmpdir(), 'v6stack-absent', 'v6stack.sock');
+  for (const [argv, first] of [
+    [['ip', 'help'], 'Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }\n'],
+    [['ip', 'ioam', 'help'], 'Usage:\tip ioam { COMMAND | help }\n'],
+  ] as const) {
+    const io = memoryIo({ V6STACK_SOCKET: path });
+    assert.equal(await main(argv, io), 255, argv.join(' '));
+    assert.equal(io.out.text, '');
+    assert.ok(io.err.text.startsWith(first), io.err.text);
+  }
+});
+
 test('--socket PATH comes first and wins over V6STACK_SOCKET', async () => {
   assert.deepEqual(takeSocketOption(['--socket', '/a', 'link']), { socket: '/a', rest: ['link'] });
   assert.deepEqual(takeSocketOption(['--socket=/b']), { socket: '/b', rest: [] });

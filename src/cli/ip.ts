@@ -8,17 +8,18 @@
  */
 
 import { readFileSync } from 'node:fs';
-import type { IpHost } from '../iproute/ip.ts';
+import type { IpHost, NetlinkTransport } from '../iproute/ip.ts';
 import { runIp } from '../iproute/ip.ts';
 import { V6stackControl } from '../daemon/control.ts';
 import { socketPath } from '../daemon/client.ts';
 import type { NetlinkOpener } from '../daemon/opener.ts';
 import { socketOpener } from '../daemon/opener.ts';
 import { ENOENT, strerror } from '../uapi/errno.ts';
-import { NETLINK_GENERIC } from '../uapi/netlink.ts';
+import { NETLINK_GENERIC, NETLINK_ROUTE } from '../uapi/netlink.ts';
 import { ipObjectHandlers } from './ip-objects.ts';
 import type { Command } from './main.ts';
 import type { Io } from './output.ts';
+import { memoryIo } from './output.ts';
 
 /** Takes a leading `--socket PATH` / `--socket=PATH` off argv. */
 export function takeSocketOption(argv: readonly string[]): { socket: string | undefined; rest: string[] } | { error: string } {
@@ -70,8 +71,13 @@ export async function connectControl(opener: NetlinkOpener, io: Io, netns?: stri
 
 /** `ip ARGV` with transports from `opener`; the exit status. */
 export async function runIpWith(argv: readonly string[], io: Io, opener: NetlinkOpener): Promise<number> {
-  const ctl = await connectControl(opener, io);
-  if (ctl === undefined) return 1;
+  // `ip help`, `ip link help`, ...: usage needs no daemon, so print it even when none runs.
+  const wantsHelp = argv.includes('help');
+  const ctl = await connectControl(opener, wantsHelp ? memoryIo() : io);
+  if (ctl === undefined) {
+    if (!wantsHelp) return 1;
+    return runIp(argv, offlineHost(io));
+  }
   const list = await ctl.netnsList();
   ctl.transport.close();
   const ids = new Map(list.ok ? list.value.map((n) => [n.name, n.id] as const) : []);
@@ -92,6 +98,16 @@ export async function runIpWith(argv: readonly string[], io: Io, opener: Netlink
     },
   };
   return runIp(argv, host);
+}
+
+/** A host for usage output only: any netlink request fails (there is no daemon to ask). */
+function offlineHost(io: Io): IpHost {
+  const offline: NetlinkTransport = {
+    protocol: NETLINK_ROUTE,
+    request: () => Promise.reject(new Error('no v6stack daemon is running')),
+    close: () => {},
+  };
+  return { out: io.out, err: io.err, objects: ipObjectHandlers(), enterNetns: () => ENOENT, openNetlink: () => offline };
 }
 
 export const ipCommand: Command = {
