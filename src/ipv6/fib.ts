@@ -47,6 +47,23 @@ import {
 } from '../uapi/rtnetlink.ts';
 import { u32 } from '../wire/bytes.ts';
 import { Fib6Trie } from './fib-trie.ts';
+import {
+  RTF_UP,
+  RTF_GATEWAY,
+  RTF_REJECT,
+  RTF_ADDRCONF,
+  RTF_ANYCAST,
+  RTF_NONEXTHOP,
+  RTF_EXPIRES,
+  RTF_CACHE,
+  RTF_PREF_MASK,
+  RTF_PCPU,
+  RTF_LOCAL,
+  RTF_PREF,
+  IP6_RT_PRIO_USER,
+} from '../uapi/ipv6_route.ts';
+// The route flags live in uapi/ipv6_route.ts; callers of this module keep reaching them here.
+export * from '../uapi/ipv6_route.ts';
 
 // Local copies of the numbers the lookup path reads: under tsx's CommonJS interop every use of
 // an imported binding is a getter call, which costs more than the whole trie walk.
@@ -54,33 +71,6 @@ const THROW = RTN_THROW;
 const NH_DEAD = RTNH_F_DEAD;
 const NH_LINKDOWN = RTNH_F_LINKDOWN;
 
-// include/uapi/linux/ipv6_route.h (route flags, fib6_flags). Kept here until a uapi file
-// mirrors that header.
-export const RTF_UP = 0x0001; // include/uapi/linux/route.h
-export const RTF_GATEWAY = 0x0002; // include/uapi/linux/route.h
-export const RTF_DYNAMIC = 0x0010;
-export const RTF_MODIFIED = 0x0020;
-export const RTF_REJECT = 0x0200; // include/uapi/linux/route.h
-export const RTF_DEFAULT = 0x00010000;
-export const RTF_ALLONLINK = 0x00020000;
-export const RTF_ADDRCONF = 0x00040000;
-export const RTF_PREFIX_RT = 0x00080000;
-export const RTF_ANYCAST = 0x00100000;
-export const RTF_NONEXTHOP = 0x00200000;
-export const RTF_EXPIRES = 0x00400000;
-export const RTF_ROUTEINFO = 0x00800000;
-export const RTF_CACHE = 0x01000000;
-export const RTF_FLOW = 0x02000000;
-export const RTF_POLICY = 0x04000000;
-export const RTF_PREF_MASK = 0x18000000;
-export const RTF_PCPU = 0x40000000;
-export const RTF_LOCAL = 0x80000000;
-export function RTF_PREF(pref: number): number {
-  return (pref << 27) >>> 0;
-}
-
-export const IP6_RT_PRIO_USER = 1024;
-export const IP6_RT_PRIO_ADDRCONF = 256;
 
 /** net->loopback_dev->ifindex: always 1 in every Linux namespace (LOOPBACK_IFINDEX). */
 export const LOOPBACK_IFINDEX = 1;

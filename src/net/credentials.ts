@@ -10,13 +10,10 @@
  * GENL_ADMIN_PERM and rtnetlink's netlink_ns_capable.
  */
 
-// include/uapi/linux/capability.h (only the ones a network stack consults, and the last).
-export const CAP_NET_BIND_SERVICE = 10;
-export const CAP_NET_BROADCAST = 11;
-export const CAP_NET_ADMIN = 12;
-export const CAP_NET_RAW = 13;
-export const CAP_SYS_ADMIN = 21;
-export const CAP_LAST_CAP = 40; // CAP_CHECKPOINT_RESTORE
+import { CAP_LAST_CAP } from '../uapi/capability.ts';
+
+// The numbers live in uapi/capability.ts; callers of this module keep reaching them here.
+export { CAP_LAST_CAP, CAP_NET_ADMIN, CAP_NET_BIND_SERVICE, CAP_NET_BROADCAST, CAP_NET_RAW, CAP_SYS_ADMIN } from '../uapi/capability.ts';
 
 /** CAP_FULL_SET: every capability up to CAP_LAST_CAP. */
 export const CAP_FULL_SET = (1n << BigInt(CAP_LAST_CAP + 1)) - 1n;

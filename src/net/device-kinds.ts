@@ -42,16 +42,12 @@ import {
 import type { PernetOperations } from './pernet.ts';
 import type { Rng } from './rng.ts';
 
-// include/uapi/linux/if_arp.h (ARPHRD_*). Kept here until a uapi file mirrors that header.
-export const ARPHRD_ETHER = 1;
-export const ARPHRD_LOOPBACK = 772;
-export const ARPHRD_NONE = 0xfffe;
+import { ARPHRD_ETHER, ARPHRD_LOOPBACK, ARPHRD_NONE } from '../uapi/if_arp.ts';
+import { IFF_NO_PI, IFF_TUN } from '../uapi/if_tun.ts';
 
-// include/uapi/linux/if_tun.h (TUNSETIFF flags). Kept here until a uapi file mirrors it.
-export const IFF_TUN = 0x0001;
-export const IFF_TAP = 0x0002;
-export const IFF_NO_PI = 0x1000;
-export const IFF_PERSIST = 0x0800;
+// The numbers live in uapi/; callers of this module keep reaching them here.
+export { ARPHRD_ETHER, ARPHRD_LOOPBACK, ARPHRD_NONE } from '../uapi/if_arp.ts';
+export { IFF_NO_PI, IFF_PERSIST, IFF_TAP, IFF_TUN } from '../uapi/if_tun.ts';
 
 /** drivers/net/tun.c TUN_READQ_SIZE: the default tx_queue_len of a tun. */
 export const TUN_READQ_SIZE = 500;
