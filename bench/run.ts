@@ -7,6 +7,7 @@
 
 import { cpus, totalmem } from 'node:os';
 import { fibLookupBench } from './fib-lookup.ts';
+import { forwardBench } from './forward.ts';
 import { ioam6GenlBench } from './ioam6-genl.ts';
 import { pcapStatsBench } from './pcap-stats.ts';
 
@@ -21,7 +22,7 @@ export interface Bench {
   run(opts: BenchOptions): Promise<string>;
 }
 
-const BENCHES: readonly Bench[] = [pcapStatsBench, ioam6GenlBench, fibLookupBench];
+const BENCHES: readonly Bench[] = [pcapStatsBench, ioam6GenlBench, fibLookupBench, forwardBench];
 
 function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown cpu';
