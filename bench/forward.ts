@@ -46,7 +46,7 @@ interface Rig {
 
 /** A -- R -- B; R forwards; `routes` extra /64s through r1 (2001:db8:1000:0:: upwards). */
 function rig(routes: number): Rig {
-  const kernel = new Kernel();
+  const kernel = new Kernel({ dataPath: false });
   const reg = must(registerIpv6(kernel));
   const mk = (name: string) => must(kernel.world.createNet(name));
   const [a, r, b] = [mk('A'), mk('R'), mk('B')];

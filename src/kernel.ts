@@ -22,9 +22,18 @@ import { registerAddrconf } from './ipv6/rtnl-addr.ts';
 import type { Ipv6RouteSubsys } from './ipv6/rtnl-route.ts';
 import { registerIpv6Route } from './ipv6/rtnl-route.ts';
 import { addrconfRouteOps } from './ipv6/addrconf-route.ts';
+import type { Ipv6Registration } from './ipv6/ipv6.ts';
+import { registerIpv6 } from './ipv6/ipv6.ts';
+import { AddrconfIpv6View } from './ipv6/addrconf-devconf.ts';
 import { ioam6Init } from './ipv6/ioam6-genl.ts';
 
-export type KernelOptions = WorldOptions;
+export interface KernelOptions extends WorldOptions {
+  /**
+   * Register the IPv6 data path (default true). Tests of the data path alone pass false and
+   * register it themselves with their own FIB and addrconf.
+   */
+  readonly dataPath?: boolean;
+}
 
 export class Kernel {
   readonly world: World;
@@ -35,6 +44,8 @@ export class Kernel {
   readonly link: RtnlLink;
   readonly addrconf: Addrconf;
   readonly route: Ipv6RouteSubsys;
+  /** The IPv6 data path, unless the kernel was built without it. */
+  readonly ipv6: Ipv6Registration | undefined;
   readonly ioam6: Ioam6Registration;
 
   constructor(options: KernelOptions = {}) {
@@ -54,6 +65,18 @@ export class Kernel {
       isLocalAddr: (net, addr, ifindex) => ac.isLocalAddr(net, addr, ifindex),
     });
     ac.routeOps.push(addrconfRouteOps(this.route));
+    if (options.dataPath === false) {
+      this.ipv6 = undefined;
+    } else {
+      const routes = this.route;
+      const netdev = this.netdev;
+      const ip6 = registerIpv6(this, {
+        fib: (net) => routes.fib(net),
+        addrconf: (net) => new AddrconfIpv6View(ac, net, netdev.table(net)),
+      });
+      if (!ip6.ok) throw new Error(`kernel: IPv6 data path registration failed (errno ${ip6.error})`);
+      this.ipv6 = ip6.value;
+    }
     // inet6_init order: ... ioam6_init comes after the core IPv6 subsystems.
     const io = ioam6Init(this.world, this.genl);
     if (!io.ok) throw new Error(`kernel: IOAM6 registration failed (errno ${io.error})`);

@@ -100,7 +100,7 @@ function must<T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T {
 }
 
 function topo(): Topo {
-  const kernel = new Kernel();
+  const kernel = new Kernel({ dataPath: false });
   const reg = must(registerIpv6(kernel));
   const node = (name: string): Node => {
     const net = must(kernel.world.createNet(name));

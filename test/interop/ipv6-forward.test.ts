@@ -221,7 +221,7 @@ function procSnmp6(text: string): Map<string, number> {
 
 /** Our side: the same topology in one Kernel. */
 function ours(packets: readonly Uint8Array[]): { atA: string[]; atB: string[]; counters: Map<string, number> } {
-  const kernel = new Kernel();
+  const kernel = new Kernel({ dataPath: false });
   const reg = registerIpv6(kernel);
   assert.ok(reg.ok);
   const mk = (n: string) => {
