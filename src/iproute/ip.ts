@@ -10,14 +10,15 @@
  *
  * Objects. An object is an `IpObjectHandler(args, ctx)`: `args` are the words after the object
  * name, `ctx` carries the options and the netlink handle, and it resolves to what iproute2's
- * do_xxx() returns (0, or a negative number such as -1 or -2); ip exits with its negation, as
- * do_cmd does. Deep errors throw `IprouteExit` (cmdline.ts), which `runIp` turns into the status
- * and the stderr text. Objects of ip.c's table that no handler was registered for answer
+ * object handler (do_ioam, do_iproute, ...) returns (0, or a negative number such as -1 or -2);
+ * ip exits with its negation, as do_cmd does. Deep errors throw `IprouteExit` (cmdline.ts),
+ * which `runIp` turns into the status and the stderr text. Objects of ip.c's table that no handler was registered for answer
  * `Object "NAME" is not supported by v6stack.` with status 1 (iproute2 has them; we do not).
  *
  * Differences from iproute2 by design: -color is accepted and ignored (no colours), -rcvbuf,
  * -loops, -resolve are parsed and recorded; `ip -V` prints the host's version line; the
- * "ipXXX" program-name shortcut (ip.c calls do_cmd on basename+2) is not reproduced.
+ * program-name shortcut (a link named "ipaddr" running `ip addr`: ip.c calls do_cmd on
+ * basename + 2) is not reproduced.
  */
 
 import type { Output } from '../cli/output.ts';
@@ -315,7 +316,8 @@ export interface IpContext extends IpOptions {
 
 /**
  * An object (`ip ioam`): gets the words after the object's name; resolves to what iproute2's
- * do_xxx() returns (0 or negative); ip's exit status is its negation.
+ * object handler (do_ioam, do_iproute, ...) returns (0 or negative); ip's exit status is its
+ * negation.
  */
 export type IpObjectHandler = (args: string[], ctx: IpContext) => Promise<number>;
 
