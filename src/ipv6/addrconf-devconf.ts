@@ -17,64 +17,37 @@ import { defaultDevConf } from './ipv6.ts';
 
 const CONF_DIR = 'net/ipv6/conf';
 
+/** The fields backed by a `net.ipv6.conf.<dev>.<leaf>` sysctl entry. */
+const SYSCTL_FIELDS = [
+  ['forwarding', 'forwarding'],
+  ['hopLimit', 'hop_limit'],
+  ['mtu6', 'mtu'],
+  ['disableIpv6', 'disable_ipv6'],
+  ['ioam6Enabled', 'ioam6_enabled'],
+] as const satisfies ReadonlyArray<readonly [keyof Ipv6DevConf, string]>;
+
 /**
  * An `Ipv6DevConf` whose sysctl-backed fields read and write the entries in place. `entry` is
  * asked on every access (a Map lookup with a constant key, no allocation), so a device rename,
- * which gives the device new entries, is followed.
+ * which gives the device new entries, is followed. The other fields keep Linux's defaults.
  */
 function devConfOver(entry: (leaf: string) => SysctlEntry | undefined, mtu: number): Ipv6DevConf {
-  const dflt = defaultDevConf(mtu);
-  const num = (leaf: string, fallback: number): { get: () => number; set: (v: number) => void } => ({
-    get: () => {
-      const e = entry(leaf);
-      return e === undefined ? fallback : Number(e.value);
-    },
-    set: (v) => {
-      const e = entry(leaf);
-      if (e !== undefined) e.value = v;
-    },
-  });
-  const forwarding = num('forwarding', dflt.forwarding);
-  const hopLimit = num('hop_limit', dflt.hopLimit);
-  const mtu6 = num('mtu', dflt.mtu6);
-  const disableIpv6 = num('disable_ipv6', dflt.disableIpv6);
-  const ioam6Enabled = num('ioam6_enabled', dflt.ioam6Enabled);
-  return {
-    get forwarding() {
-      return forwarding.get();
-    },
-    set forwarding(v: number) {
-      forwarding.set(v);
-    },
-    get hopLimit() {
-      return hopLimit.get();
-    },
-    set hopLimit(v: number) {
-      hopLimit.set(v);
-    },
-    get mtu6() {
-      return mtu6.get();
-    },
-    set mtu6(v: number) {
-      mtu6.set(v);
-    },
-    get disableIpv6() {
-      return disableIpv6.get();
-    },
-    set disableIpv6(v: number) {
-      disableIpv6.set(v);
-    },
-    get ioam6Enabled() {
-      return ioam6Enabled.get();
-    },
-    set ioam6Enabled(v: number) {
-      ioam6Enabled.set(v);
-    },
-    forceForwarding: dflt.forceForwarding,
-    seg6Enabled: dflt.seg6Enabled,
-    rplSegEnabled: dflt.rplSegEnabled,
-    acceptSourceRoute: dflt.acceptSourceRoute,
-  };
+  const conf = defaultDevConf(mtu);
+  for (const [field, leaf] of SYSCTL_FIELDS) {
+    const fallback = conf[field];
+    Object.defineProperty(conf, field, {
+      enumerable: true,
+      get: () => {
+        const e = entry(leaf);
+        return e === undefined ? fallback : Number(e.value);
+      },
+      set: (v: number) => {
+        const e = entry(leaf);
+        if (e !== undefined) e.value = v;
+      },
+    });
+  }
+  return conf;
 }
 
 export class AddrconfIpv6View implements Ipv6Addrconf {
@@ -88,7 +61,7 @@ export class AddrconfIpv6View implements Ipv6Addrconf {
     this.#devices = devices;
     // `all` is never renamed: its entries are looked up once.
     const all = new Map<string, SysctlEntry>();
-    for (const leaf of ['forwarding', 'hop_limit', 'mtu', 'disable_ipv6', 'ioam6_enabled']) {
+    for (const [, leaf] of SYSCTL_FIELDS) {
       const e = net.sysctl.lookup(`${CONF_DIR}/all/${leaf}`);
       if (e !== undefined) all.set(leaf, e);
     }
