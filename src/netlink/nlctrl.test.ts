@@ -14,50 +14,24 @@ import {
   CTRL_CMD_GETPOLICY,
   CTRL_CMD_NEWFAMILY,
   CTRL_CMD_NEWMCAST_GRP,
-  GENL_ADMIN_PERM,
-  GENL_DONT_VALIDATE_DUMP,
-  GENL_DONT_VALIDATE_STRICT,
   GENL_ID_CTRL,
   GENL_START_ALLOC,
 } from '../uapi/genetlink.ts';
 import {
-  IOAM6_ATTR_NS_DATA,
-  IOAM6_ATTR_NS_DATA_WIDE,
-  IOAM6_ATTR_NS_ID,
-  IOAM6_ATTR_SC_DATA,
-  IOAM6_ATTR_SC_ID,
-  IOAM6_ATTR_SC_NONE,
-  IOAM6_CMD_ADD_NAMESPACE,
-  IOAM6_CMD_ADD_SCHEMA,
-  IOAM6_CMD_DEL_NAMESPACE,
-  IOAM6_CMD_DEL_SCHEMA,
-  IOAM6_CMD_DUMP_NAMESPACES,
-  IOAM6_CMD_DUMP_SCHEMAS,
-  IOAM6_CMD_NS_SET_SCHEMA,
-  IOAM6_GENL_EV_GRP_NAME,
-  IOAM6_GENL_NAME,
-  IOAM6_GENL_VERSION,
-  IOAM6_MAX_SCHEMA_DATA_LEN,
-} from '../uapi/ioam6_genl.ts';
-import {
   NETLINK_ADD_MEMBERSHIP,
   NETLINK_GENERIC,
-  NLA_BINARY,
-  NLA_FLAG,
-  NLA_U16,
-  NLA_U32,
-  NLA_U64,
   NLM_F_DUMP,
   NLM_F_REQUEST,
   NLMSG_DONE,
   SOL_NETLINK,
 } from '../uapi/netlink.ts';
 import { parseNlmsgDone, parseNlmsgerr } from './errors.ts';
-import type { GenlFamily, GenlOps } from './genetlink.ts';
+import type { GenlFamily } from './genetlink.ts';
 import { NlAttrCursor, NlMsgBuilder, splitNlMsgs } from './message.ts';
 import { createGenlBus } from './nlctrl.ts';
-import { nlaPolicyTable } from './policy.ts';
 import { NetlinkSocket, NetlinkTable } from './socket.ts';
+import { registerIoam6 } from '../ipv6/ioam6.ts';
+import { createIoam6GenlFamily } from '../ipv6/ioam6-genl.ts';
 
 // Kernel answers captured on Linux 6.18.44 in a fresh namespace (`ip netns add v6gn-test`),
 // from Python with socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC) bound to port 0 (autobind:
@@ -131,51 +105,17 @@ const KERNEL_POLICY_IOAM6 = [
   '1400000003000200070000004e08000000000000',
 ];
 
-/** The IOAM6 family as Linux 6.18 net/ipv6/ioam6.c describes it (handlers are test stubs). */
-function ioam6Family(): GenlFamily {
-  const noop = (): number => 0;
-  const dump = (): number => 0;
-  const v = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP;
-  const ops: GenlOps[] = [
-    { cmd: IOAM6_CMD_ADD_NAMESPACE, validate: v, doit: noop, flags: GENL_ADMIN_PERM,
-      policy: nlaPolicyTable(IOAM6_ATTR_NS_DATA_WIDE, {
-        [IOAM6_ATTR_NS_ID]: { type: NLA_U16 }, [IOAM6_ATTR_NS_DATA]: { type: NLA_U32 }, [IOAM6_ATTR_NS_DATA_WIDE]: { type: NLA_U64 },
-      }) },
-    { cmd: IOAM6_CMD_DEL_NAMESPACE, validate: v, doit: noop, flags: GENL_ADMIN_PERM,
-      policy: nlaPolicyTable(IOAM6_ATTR_NS_ID, { [IOAM6_ATTR_NS_ID]: { type: NLA_U16 } }) },
-    { cmd: IOAM6_CMD_DUMP_NAMESPACES, validate: v, dumpit: dump, flags: GENL_ADMIN_PERM },
-    { cmd: IOAM6_CMD_ADD_SCHEMA, validate: v, doit: noop, flags: GENL_ADMIN_PERM,
-      policy: nlaPolicyTable(IOAM6_ATTR_SC_DATA, {
-        [IOAM6_ATTR_SC_ID]: { type: NLA_U32 }, [IOAM6_ATTR_SC_DATA]: { type: NLA_BINARY, len: IOAM6_MAX_SCHEMA_DATA_LEN },
-      }) },
-    { cmd: IOAM6_CMD_DEL_SCHEMA, validate: v, doit: noop, flags: GENL_ADMIN_PERM,
-      policy: nlaPolicyTable(IOAM6_ATTR_SC_ID, { [IOAM6_ATTR_SC_ID]: { type: NLA_U32 } }) },
-    { cmd: IOAM6_CMD_DUMP_SCHEMAS, validate: v, dumpit: dump, flags: GENL_ADMIN_PERM },
-    { cmd: IOAM6_CMD_NS_SET_SCHEMA, validate: v, doit: noop, flags: GENL_ADMIN_PERM,
-      policy: nlaPolicyTable(IOAM6_ATTR_SC_NONE, {
-        [IOAM6_ATTR_NS_ID]: { type: NLA_U16 }, [IOAM6_ATTR_SC_ID]: { type: NLA_U32 }, [IOAM6_ATTR_SC_NONE]: { type: NLA_FLAG },
-      }) },
-  ];
-  return {
-    name: IOAM6_GENL_NAME,
-    version: IOAM6_GENL_VERSION,
-    hdrsize: 0,
-    maxattr: 0,
-    netnsok: true,
-    parallelOps: true,
-    ops,
-    mcgrps: [{ name: IOAM6_GENL_EV_GRP_NAME }],
-    resvStartOp: IOAM6_CMD_NS_SET_SCHEMA + 1,
-  };
-}
-
 function setup(pid = 0x754) {
   const world = new World();
   const table = new NetlinkTable(world);
   const bus = createGenlBus(table);
   const sock = new NetlinkSocket(table, world.initNet, NETLINK_GENERIC, rootCredentials(world.initUserNs, pid));
   assert.equal(sock.bind(), 0);
-  return { world, table, bus, sock };
+  // The real IOAM6 family description (net/ipv6/ioam6.c), a family with policies, a dump and a group.
+  const key = registerIoam6(world);
+  assert.ok(key.ok);
+  const ioam6Family = (): GenlFamily => createIoam6GenlFamily(key.value);
+  return { world, table, bus, sock, ioam6Family };
 }
 
 function ctrlRequest(cmd: number, flags: number, seq: number, version: number, attrs: (b: NlMsgBuilder) => void): Uint8Array {
@@ -214,7 +154,7 @@ test('GETFAMILY nlctrl is byte-identical to Linux 6.18', () => {
 });
 
 test('GETFAMILY IOAM6 equals Linux 6.18 once the allocated ids are patched (kernel 0x1e/10, ours first free)', () => {
-  const { bus, sock } = setup();
+  const { bus, sock, ioam6Family } = setup();
   const reg = bus.registerFamily(ioam6Family());
   assert.ok(typeof reg !== 'number');
   // First dynamic id, first free group (0, 1 and 16..18 are reserved).
@@ -239,7 +179,7 @@ test('GETPOLICY dumps are byte-identical to Linux 6.18 (nlctrl; IOAM6 one op and
     [0x823, 1, KERNEL_POLICY_IOAM6_OP1],
     [0x84e, undefined, KERNEL_POLICY_IOAM6],
   ] as const) {
-    const { bus, sock } = setup(pid);
+    const { bus, sock, ioam6Family } = setup(pid);
     const reg = bus.registerFamily(ioam6Family());
     assert.ok(typeof reg !== 'number');
     sock.sendmsg(ctrlRequest(CTRL_CMD_GETPOLICY, NLM_F_REQUEST | NLM_F_DUMP, 7, 1, (b) => {
@@ -251,7 +191,7 @@ test('GETPOLICY dumps are byte-identical to Linux 6.18 (nlctrl; IOAM6 one op and
 });
 
 test('GETFAMILY errors: unknown name/id ENOENT, no attribute EINVAL, non-netnsok family hidden elsewhere', () => {
-  const { world, table, bus, sock } = setup();
+  const { world, table, bus, sock, ioam6Family } = setup();
   const errOf = (req: Uint8Array, s = sock): number => {
     s.sendmsg(req);
     const d = s.recvmsg();
@@ -300,7 +240,7 @@ test('GETPOLICY errors: no family attribute EINVAL, unknown op ENOENT with its o
 });
 
 test('GETFAMILY dump lists every family once, in id order, across small batches', () => {
-  const { bus, sock } = setup();
+  const { bus, sock, ioam6Family } = setup();
   const names: string[] = [];
   for (let i = 0; i < 60; i++) {
     const r = bus.registerFamily({ ...ioam6Family(), name: `fam${i}` });
@@ -334,7 +274,7 @@ test('GETFAMILY dump lists every family once, in id order, across small batches'
 });
 
 test('notify group: NEWFAMILY, NEWMCAST_GRP, DELMCAST_GRP, DELFAMILY in order, in every namespace for netnsok families', () => {
-  const { world, table, bus, sock } = setup();
+  const { world, table, bus, sock, ioam6Family } = setup();
   const other = world.createNet('n2');
   assert.ok(other.ok);
   const s2 = new NetlinkSocket(table, other.value, NETLINK_GENERIC, rootCredentials(world.initUserNs, 7));
