@@ -9,6 +9,7 @@ import { cpus, totalmem } from 'node:os';
 import { fibLookupBench } from './fib-lookup.ts';
 import { forwardBench } from './forward.ts';
 import { ioam6GenlBench } from './ioam6-genl.ts';
+import { ioamBench } from './ioam.ts';
 import { pcapStatsBench } from './pcap-stats.ts';
 
 export interface BenchOptions {
@@ -22,7 +23,7 @@ export interface Bench {
   run(opts: BenchOptions): Promise<string>;
 }
 
-const BENCHES: readonly Bench[] = [pcapStatsBench, ioam6GenlBench, fibLookupBench, forwardBench];
+const BENCHES: readonly Bench[] = [pcapStatsBench, ioam6GenlBench, fibLookupBench, forwardBench, ioamBench];
 
 function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown cpu';

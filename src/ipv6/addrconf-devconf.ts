@@ -17,55 +17,112 @@ import { defaultDevConf } from './ipv6.ts';
 
 const CONF_DIR = 'net/ipv6/conf';
 
-/** The fields backed by a `net.ipv6.conf.<dev>.<leaf>` sysctl entry. */
-const SYSCTL_FIELDS = [
-  ['forwarding', 'forwarding'],
-  ['hopLimit', 'hop_limit'],
-  ['mtu6', 'mtu'],
-  ['disableIpv6', 'disable_ipv6'],
-  ['ioam6Enabled', 'ioam6_enabled'],
-] as const satisfies ReadonlyArray<readonly [keyof Ipv6DevConf, string]>;
-
 /**
- * An `Ipv6DevConf` whose sysctl-backed fields read and write the entries in place. `entry` is
- * asked on every access (a Map lookup with a constant key, no allocation), so a device rename,
- * which gives the device new entries, is followed. The other fields keep Linux's defaults.
+ * An `Ipv6DevConf` over `net.ipv6.conf.<dev>.*`: the sysctl-backed fields read and write the
+ * entries in place, through getters on the prototype so the per-packet reads stay monomorphic.
+ * The entries are resolved once and again only after a rename (NETDEV_CHANGENAME gives the
+ * device new entries): a string identity check per read. The other fields keep Linux's
+ * defaults.
  */
-function devConfOver(entry: (leaf: string) => SysctlEntry | undefined, mtu: number): Ipv6DevConf {
-  const conf = defaultDevConf(mtu);
-  for (const [field, leaf] of SYSCTL_FIELDS) {
-    const fallback = conf[field];
-    Object.defineProperty(conf, field, {
-      enumerable: true,
-      get: () => {
-        const e = entry(leaf);
-        return e === undefined ? fallback : Number(e.value);
-      },
-      set: (v: number) => {
-        const e = entry(leaf);
-        if (e !== undefined) e.value = v;
-      },
-    });
+class SysctlDevConf implements Ipv6DevConf {
+  forceForwarding = 0;
+  seg6Enabled = 0;
+  rplSegEnabled = 0;
+  acceptSourceRoute = 0;
+  readonly #resolve: (leaf: string) => SysctlEntry | undefined;
+  readonly #nameOf: () => string;
+  readonly #fallback: Ipv6DevConf;
+  #name = '';
+  #forwarding: SysctlEntry | undefined;
+  #hopLimit: SysctlEntry | undefined;
+  #mtu6: SysctlEntry | undefined;
+  #disableIpv6: SysctlEntry | undefined;
+  #ioam6Enabled: SysctlEntry | undefined;
+
+  constructor(resolve: (leaf: string) => SysctlEntry | undefined, nameOf: () => string, mtu: number) {
+    this.#resolve = resolve;
+    this.#nameOf = nameOf;
+    this.#fallback = defaultDevConf(mtu);
+    this.#refresh();
   }
-  return conf;
+
+  #refresh(): void {
+    this.#name = this.#nameOf();
+    this.#forwarding = this.#resolve('forwarding');
+    this.#hopLimit = this.#resolve('hop_limit');
+    this.#mtu6 = this.#resolve('mtu');
+    this.#disableIpv6 = this.#resolve('disable_ipv6');
+    this.#ioam6Enabled = this.#resolve('ioam6_enabled');
+  }
+
+  #fresh(): void {
+    if (this.#nameOf() !== this.#name) this.#refresh();
+  }
+
+  get forwarding(): number {
+    this.#fresh();
+    return this.#forwarding === undefined ? this.#fallback.forwarding : Number(this.#forwarding.value);
+  }
+  set forwarding(v: number) {
+    this.#fresh();
+    if (this.#forwarding !== undefined) this.#forwarding.value = v;
+  }
+  get hopLimit(): number {
+    this.#fresh();
+    return this.#hopLimit === undefined ? this.#fallback.hopLimit : Number(this.#hopLimit.value);
+  }
+  set hopLimit(v: number) {
+    this.#fresh();
+    if (this.#hopLimit !== undefined) this.#hopLimit.value = v;
+  }
+  get mtu6(): number {
+    this.#fresh();
+    return this.#mtu6 === undefined ? this.#fallback.mtu6 : Number(this.#mtu6.value);
+  }
+  set mtu6(v: number) {
+    this.#fresh();
+    if (this.#mtu6 !== undefined) this.#mtu6.value = v;
+  }
+  get disableIpv6(): number {
+    this.#fresh();
+    return this.#disableIpv6 === undefined ? this.#fallback.disableIpv6 : Number(this.#disableIpv6.value);
+  }
+  set disableIpv6(v: number) {
+    this.#fresh();
+    if (this.#disableIpv6 !== undefined) this.#disableIpv6.value = v;
+  }
+  get ioam6Enabled(): number {
+    this.#fresh();
+    return this.#ioam6Enabled === undefined ? this.#fallback.ioam6Enabled : Number(this.#ioam6Enabled.value);
+  }
+  set ioam6Enabled(v: number) {
+    this.#fresh();
+    if (this.#ioam6Enabled !== undefined) this.#ioam6Enabled.value = v;
+  }
 }
+
+/** The leaves SysctlDevConf reads, for `all` (looked up once: `all` is never renamed). */
+const SYSCTL_LEAVES = ['forwarding', 'hop_limit', 'mtu', 'disable_ipv6', 'ioam6_enabled'] as const;
 
 export class AddrconfIpv6View implements Ipv6Addrconf {
   readonly all: Ipv6DevConf;
   readonly #ac: Addrconf;
   readonly #devices: DeviceTable;
-  readonly #conf = new WeakMap<Inet6Dev, Ipv6DevConf>();
+  readonly #net: Net;
+  /** Per ifindex: the inet6_dev last seen there and its view (checked live on every use). */
+  readonly #byIndex: Array<{ readonly idev: Inet6Dev; readonly conf: Ipv6DevConf } | undefined> = [];
 
   constructor(ac: Addrconf, net: Net, devices: DeviceTable) {
     this.#ac = ac;
     this.#devices = devices;
+    this.#net = net;
     // `all` is never renamed: its entries are looked up once.
     const all = new Map<string, SysctlEntry>();
-    for (const [, leaf] of SYSCTL_FIELDS) {
+    for (const leaf of SYSCTL_LEAVES) {
       const e = net.sysctl.lookup(`${CONF_DIR}/all/${leaf}`);
       if (e !== undefined) all.set(leaf, e);
     }
-    this.all = devConfOver((leaf) => all.get(leaf), defaultDevConf().mtu6);
+    this.all = new SysctlDevConf((leaf) => all.get(leaf), () => 'all', defaultDevConf().mtu6);
   }
 
   #idev(ifindex: number): Inet6Dev | undefined {
@@ -75,15 +132,16 @@ export class AddrconfIpv6View implements Ipv6Addrconf {
   }
 
   devConf(ifindex: number): Ipv6DevConf | undefined {
+    // The cached inet6_dev stays valid while it is alive and its device still has this index
+    // here (a device that leaves the namespace loses its inet6_dev, which is marked dead).
+    const hit = this.#byIndex[ifindex];
+    if (hit !== undefined && !hit.idev.dead && hit.idev.dev.ifindex === ifindex && hit.idev.dev.net === this.#net) return hit.conf;
     const idev = this.#idev(ifindex);
     if (idev === undefined) return undefined;
-    let c = this.#conf.get(idev);
-    if (c === undefined) {
-      const d = idev;
-      c = devConfOver((leaf) => d.conf.get(leaf), idev.dev.mtu);
-      this.#conf.set(idev, c);
-    }
-    return c;
+    const d = idev;
+    const conf = new SysctlDevConf((leaf) => d.conf.get(leaf), () => d.dev.name, idev.dev.mtu);
+    this.#byIndex[ifindex] = { idev, conf };
+    return conf;
   }
 
   addresses(ifindex: number): readonly Ipv6IfAddr[] {
