@@ -410,6 +410,10 @@ export const IPV6_SYSCTLS = [
   { name: 'seg6_flowlabel', handler: 'dointvec', default: 0 },
   { name: 'ioam6_id', handler: 'douintvec_minmax', default: IOAM6_DEFAULT_ID, max: IOAM6_DEFAULT_ID },
   { name: 'ioam6_id_wide', handler: 'doulongvec_minmax', default: IOAM6_DEFAULT_ID_WIDE, max: IOAM6_DEFAULT_ID_WIDE },
+  // v6stack's own (Linux has no such entry): 1 fills IOAM traces exactly as Linux does, with
+  // "unavailable" where Linux has no value; 0 also fills transit delay, checksum complement and
+  // buffer occupancy, which needs the entry written on egress.
+  { name: 'ioam6_linux_compat', handler: 'dou8vec_minmax', default: 1, min: 0, max: 1 },
   // reassembly.c ip6_frags_ns_ctl_table: the thresholds bound each other.
   { name: 'ip6frag_high_thresh', handler: 'doulongvec_minmax', default: IPV6_FRAG_HIGH_THRESH, min: { sibling: 'ip6frag_low_thresh' } },
   { name: 'ip6frag_low_thresh', handler: 'doulongvec_minmax', default: IPV6_FRAG_LOW_THRESH, max: { sibling: 'ip6frag_high_thresh' } },
