@@ -116,7 +116,7 @@ test('add, duplicates, gateways, reject types, metrics, errors, show, -j show, g
   assert.deepEqual(await r.r6('get 2001:db8:4::5'), [2, '', 'RTNETLINK answers: Permission denied\n']);
   assert.deepEqual(await r.r6('get 2001:db9::5'), [2, '', 'RTNETLINK answers: Network is unreachable\n']);
   // The kernel adds "src ::1" here from its addresses; without addrconf there is no source.
-  assert.deepEqual(await r.r6('get 2001:db8:1::5'), [0, '2001:db8:1::5 from :: via 2001:db8::2 dev veth0 metric 1024 pref medium\n', '']);
+  assert.deepEqual(await r.r6('get 2001:db8:1::5'), [0, '2001:db8:1::5 from :: via 2001:db8::2 dev veth0 src ::1 metric 1024 pref medium\n', '']);
   assert.deepEqual(await r.ip('-6', '-j', 'route', 'show'), [
     0,
     '[{"dst":"2001:db8::/64","dev":"veth0","metric":1024,"flags":[],"pref":"medium"},' +
@@ -183,12 +183,12 @@ test('tables, protocols, preferences, other metrics, expiry, default routes, loc
   assert.deepEqual(await r.r6('show 2001:db8::/64'), [0, '2001:db8::/64 dev veth0 metric 1024 expires 100sec pref medium\n', '']);
   assert.deepEqual(await r.r6('get 2001:db8::5/64'), [
     0,
-    '2001:db8::5 from :: dev veth0 metric 1024 pref medium\n',
+    '2001:db8::5 from :: dev veth0 src ::1 metric 1024 pref medium\n',
     'Warning: /64 as prefix is invalid, only /128 (or none) is supported.\n',
   ]);
   assert.deepEqual(await r.ip('-6', '-j', 'route', 'get', '2001:db8::5'), [
     0,
-    '[{"dst":"2001:db8::5","from":"::","dev":"veth0","metric":1024,"flags":[],"pref":"medium"}]\n',
+    '[{"dst":"2001:db8::5","from":"::","dev":"veth0","prefsrc":"::1","metric":1024,"flags":[],"pref":"medium"}]\n',
     '',
   ]);
   assert.deepEqual(await r.r6('del 2001:db8::/64 dev veth1'), [2, '', 'RTNETLINK answers: No such process\n']);
@@ -200,7 +200,7 @@ test('tables, protocols, preferences, other metrics, expiry, default routes, loc
   assert.deepEqual(await r.r6('add 2001:db8:9::/64 dev lo'), OK);
   assert.deepEqual(await r.r6('add 2001:db8:9::/64 via 2001:db8::1 dev lo'), [2, '', 'RTNETLINK answers: No route to host\n']);
   // A unicast route through lo is a reject route whose dst.error is 0 (fib6_prop).
-  assert.deepEqual(await r.r6('get 2001:db8:9::1'), [0, '2001:db8:9::1 from :: dev lo metric 1024 pref medium\n', '']);
+  assert.deepEqual(await r.r6('get 2001:db8:9::1'), [0, '2001:db8:9::1 from :: dev lo src ::1 metric 1024 pref medium\n', '']);
   assert.deepEqual(await r.r6('add 2001:db8:12::/64 dev veth0 pref 7'), OK);
   assert.deepEqual(await r.r6('show 2001:db8:12::/64'), [0, '2001:db8:12::/64 dev veth0 metric 1024 pref medium\n', '']);
   assert.deepEqual(await r.r6('add local 2001:db8:10::1 dev veth0'), OK);
@@ -250,7 +250,7 @@ test('encap ioam6: add, show (text and JSON, print_encap_ioam6), get, and the ke
   ]);
   assert.deepEqual(await r.r6('get 2001:db8:6::1'), [
     0,
-    '2001:db8:6::1 from ::  encap ioam6 freq 1/1 mode encap tundst 2001:db8::9 trace prealloc type 0xc00000 ns 7 size 44 dev veth0 metric 1024 pref medium\n',
+    '2001:db8:6::1 from ::  encap ioam6 freq 1/1 mode encap tundst 2001:db8::9 trace prealloc type 0xc00000 ns 7 size 44 dev veth0 src ::1 metric 1024 pref medium\n',
     '',
   ]);
   // Refused by the kernel (ioam6_build_state): a type with bits 12-21 set.

@@ -15,6 +15,10 @@ function setup(): { k: Kernel; net: Net; ac: Addrconf; routes: string[] } {
   ac.routeOps.push({
     prefixRoute: (ev, dev, pfx, plen, metric) => routes.push(`${ev} prefix ${formatIpv6Address(pfx)}/${plen} dev ${dev.name} metric ${metric}`),
     localRoute: (ev, ifa) => routes.push(`${ev} local ${formatIpv6Address(ifa.addr)} dev ${ifa.idev.dev.name}`),
+    prefixRouteExpires: (dev, pfx, plen, _metric, sec) => routes.push(`expires prefix ${formatIpv6Address(pfx)}/${plen} dev ${dev.name} ${sec ?? 'never'}`),
+    multicastRoute: (dev) => routes.push(`add multicast ff00::/8 dev ${dev.name}`),
+    anycastRoute: (ev, dev, addr) => routes.push(`${ev} anycast ${formatIpv6Address(addr)} dev ${dev.name}`),
+    disableIp: (dev) => routes.push(`disable dev ${dev.name}`),
   });
   const made = k.world.createNet('a');
   if (!made.ok) throw new Error(made.error.message);

@@ -24,12 +24,24 @@
  * first, newest first within a scope.
  *
  * Routes belong to the routing table: `routeOps` receive the prefix routes (the address's
- * prefix with metric IFA_RT_PRIORITY or 256, fe80::/64 for a link-local) and the local routes
- * (when an address stops being tentative), and their removal.
+ * prefix with metric IFA_RT_PRIORITY or 256, fe80::/64 for a link-local), the local routes
+ * (when an address stops being tentative), the per-device ff00::/8 multicast route
+ * (addrconf_add_dev: when the device becomes ready, and before each `ip addr add`) and the
+ * subnet-router anycast routes, and their removal. A prefix route for an address added while
+ * the device is down is refused (ENETDOWN) and comes back with NETDEV_UP
+ * (addrconf_permanent_addr), as on Linux.
+ *
+ * Anycast (addrconf_join_anycast, anycast.c __ipv6_dev_ac_inc/dec): while the device's
+ * `forwarding` is on, every address with a prefix shorter than /127 (RFC 6164) and not all
+ * zero joins its subnet-router anycast address; each anycast address is counted per device and
+ * its route goes with its last user. Writing `forwarding` of a device joins or leaves for all
+ * its addresses (dev_forward_change); writing `all` sets `default` and every device
+ * (addrconf_fixup_forwarding).
  *
  * Not modelled: DAD and its timers, SLAAC and router advertisements, temporary addresses,
- * anycast and multicast joins, lifetime expiry (finite lifetimes are stored and reported
- * counting down, but addrconf_verify never removes them), stable_secret, tokens.
+ * multicast joins (MLD), anycast joins by sockets (IPV6_JOIN_ANYCAST), lifetime expiry (finite
+ * lifetimes are stored and reported counting down, but addrconf_verify never removes them),
+ * stable_secret, tokens, netconf notifications.
  */
 
 import type { Net, World } from '../net/net.ts';
@@ -42,6 +54,7 @@ import { IFA_F_PERMANENT, IFA_F_STABLE_PRIVACY, IFA_F_TENTATIVE } from '../uapi/
 import { IFF_LOOPBACK, IFF_UP } from '../uapi/if.ts';
 import { IN6_ADDR_GEN_MODE_EUI64, IN6_ADDR_GEN_MODE_RANDOM } from '../uapi/if_link.ts';
 import { RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_SITE, RT_SCOPE_UNIVERSE } from '../uapi/rtnetlink.ts';
+import { selectSaddr, useOifAddrsOnly } from './addrconf-saddr.ts';
 
 /** INFINITY_LIFE_TIME. */
 export const INFINITY_LIFE_TIME = 0xffff_ffff;
@@ -75,6 +88,12 @@ export interface Inet6Ifaddr {
   readonly prefixRoute: boolean;
 }
 
+/** struct ifacaddr6: a subnet-router anycast address of a device and its users. */
+export interface Ifacaddr6 {
+  readonly addr: Uint8Array;
+  users: number;
+}
+
 /** struct inet6_dev. */
 export interface Inet6Dev {
   readonly dev: NetDevice;
@@ -89,12 +108,23 @@ export interface Inet6Dev {
   /** jiffies at creation (IFLA_INET6_CACHEINFO tstamp). */
   readonly tstamp: number;
   dead: boolean;
+  /** ac_list: the anycast addresses joined, newest first. */
+  readonly acList: Ifacaddr6[];
 }
 
 /** Where addrconf tells the routing table about the routes addresses need. */
 export interface AddrconfRouteOps {
-  prefixRoute(event: 'add' | 'del', dev: NetDevice, prefix: Uint8Array, plen: number, metric: number): void;
+  /** `expiresSec`: the route expires with the address's finite valid lifetime (RTF_EXPIRES). */
+  prefixRoute(event: 'add' | 'del', dev: NetDevice, prefix: Uint8Array, plen: number, metric: number, expiresSec?: number): void;
+  /** modify_prefix_route: the prefix route's expiry follows a changed valid lifetime. */
+  prefixRouteExpires(dev: NetDevice, prefix: Uint8Array, plen: number, metric: number, expiresSec: number | undefined): void;
   localRoute(event: 'add' | 'del', ifa: Inet6Ifaddr): void;
+  /** addrconf_add_mroute: ff00::/8 in table local through `dev` (a duplicate is ignored). */
+  multicastRoute(dev: NetDevice): void;
+  /** The RTN_ANYCAST /128 route of a subnet-router anycast address of `dev`. */
+  anycastRoute(event: 'add' | 'del', dev: NetDevice, addr: Uint8Array): void;
+  /** rt6_disable_ip: disable_ipv6 took IPv6 off `dev`, every route through it goes. */
+  disableIp(dev: NetDevice): void;
 }
 
 /** An address change to announce (RTM_NEWADDR / RTM_DELADDR), set by rtnl-addr.ts. */
@@ -176,6 +206,8 @@ export class Addrconf {
   /** Set by rtnl-addr.ts: RTM_NEWADDR / RTM_DELADDR to RTNLGRP_IPV6_IFADDR. */
   notify: IfaNotify | undefined;
   readonly #idevs = new Map<NetDevice, Inet6Dev>();
+  /** Namespaces whose conf.all.forwarding hook is in place. */
+  readonly #forwardHooked = new WeakSet<Net>();
 
   constructor(kernel: AddrconfKernel) {
     this.kernel = kernel;
@@ -208,22 +240,25 @@ export class Addrconf {
   }
 
   /**
-   * A source address for `daddr` (a simplified ipv6_dev_get_saddr): the first usable address of
-   * the same scope on `ifindex`, then on any device; undefined when there is none.
+   * ipv6_dev_get_saddr with no IPV6_PREFER_SRC_* preferences: the source address for `daddr`
+   * leaving through `ifindex` (0: no device), or undefined (EADDRNOTAVAIL). See addrconf-saddr.ts.
    */
-  getSaddr(net: Net, ifindex: number, daddr: Uint8Array): Uint8Array | undefined {
-    const scope = ipv6AddrRtScope(daddr);
+  getSaddr(net: Net, ifindex: number, daddr: Uint8Array, prefs = 0): Uint8Array | undefined {
     const table = this.kernel.netdev.table(net);
-    const devs = table.listOrder();
-    const pick = (onlyIndex: number): Uint8Array | undefined => {
-      for (const dev of devs) {
-        if (onlyIndex !== 0 && dev.ifindex !== onlyIndex) continue;
-        const ifa = this.#idevs.get(dev)?.addrs.find((a) => !(a.flags & IFA_F_TENTATIVE) && a.scope === scope);
-        if (ifa !== undefined) return ifa.addr;
+    const oif = ifindex === 0 ? undefined : table.getByIndex(ifindex);
+    const oidev = oif === undefined ? undefined : this.#idevs.get(oif);
+    const idevs: Inet6Dev[] = [];
+    if (oif !== undefined && useOifAddrsOnly(daddr, oidev === undefined ? 0 : this.conf(oidev, 'use_oif_addrs_only'))) {
+      if (oidev !== undefined) idevs.push(oidev);
+    } else {
+      // for_each_netdev: every device of the namespace in list order (no l3mdev here).
+      for (const dev of table.listOrder()) {
+        const idev = this.#idevs.get(dev);
+        if (idev !== undefined) idevs.push(idev);
       }
-      return undefined;
-    };
-    return (ifindex !== 0 ? pick(ifindex) : undefined) ?? (scope === RT_SCOPE_LINK ? undefined : pick(0));
+    }
+    const best = selectSaddr(idevs, daddr, oif === undefined ? 0 : oif.ifindex, prefs, (idev) => this.conf(idev, 'use_tempaddr'));
+    return best?.addr;
   }
 
   // --- the notifier ---
@@ -234,7 +269,10 @@ export class Addrconf {
     else if (event === NETDEV_UNREGISTER) this.#destroyIdev(dev);
     else if (event === NETDEV_CHANGEMTU) this.#changeMtu(dev);
     else if (event === NETDEV_CHANGENAME && oldName !== undefined) this.#renameConf(dev, oldName);
-    else if (event === NETDEV_UP || event === NETDEV_CHANGE) this.#linkMaybeReady(dev);
+    else if (event === NETDEV_UP) {
+      this.#permanentAddr(dev);
+      this.#linkMaybeReady(dev);
+    } else if (event === NETDEV_CHANGE) this.#linkMaybeReady(dev);
     else if (event === NETDEV_DOWN) this.#ifdown(dev);
   }
 
@@ -270,16 +308,20 @@ export class Addrconf {
       const e = entries[i];
       if (e !== undefined) conf.set(def.name, e);
     });
-    const idev: Inet6Dev = { dev, ifFlags: 0, addrGenMode: IN6_ADDR_GEN_MODE_EUI64, addrs: [], conf, tstamp: dev.net.jiffies, dead: false };
+    const idev: Inet6Dev = { dev, ifFlags: 0, addrGenMode: IN6_ADDR_GEN_MODE_EUI64, addrs: [], conf, tstamp: dev.net.jiffies, dead: false, acList: [] };
     this.#idevs.set(dev, idev);
-    const dis = conf.get('disable_ipv6');
-    if (dis !== undefined) {
-      dis.hooks.push((e) => {
-        if (idev.dead) return;
-        if (e.value !== 0) this.#ifdown(dev);
-        else this.#linkMaybeReady(dev);
-      });
-    }
+    conf.get('disable_ipv6')?.hooks.push((e) => {
+      if (idev.dead) return;
+      // dev_disable_change: NETDEV_DOWN or NETDEV_UP for IPv6 alone.
+      if (e.value !== 0) {
+        this.#ifdown(dev);
+        for (const ops of this.routeOps) ops.disableIp(dev);
+      } else this.#linkMaybeReady(dev);
+    });
+    conf.get('forwarding')?.hooks.push((e, old) => {
+      if (!idev.dead && !e.value !== !old) this.#forwardChange(idev);
+    });
+    this.#hookAllForwarding(dev.net);
     return idev;
   }
 
@@ -302,16 +344,17 @@ export class Addrconf {
     sysctl.removeInstance(CONF_DIR, oldName);
     const entries = sysctl.addInstance(CONF_DIR, dev.name);
     const conf = idev.conf as Map<string, SysctlEntry>;
-    const hooks = conf.get('disable_ipv6')?.hooks ?? [];
+    const hooks = new Map<string, SysctlEntry['hooks']>();
+    for (const [k, e] of conf) hooks.set(k, [...e.hooks]);
     conf.clear();
     IPV6_DEVCONF_SYSCTLS.forEach((def, i) => {
       const e = entries[i];
       if (e === undefined) return;
       const v = values.get(def.name);
       if (v !== undefined) sysctl.set(`${CONF_DIR}/${dev.name}/${def.name}`, v);
+      e.hooks.push(...(hooks.get(def.name) ?? []));
       conf.set(def.name, e);
     });
-    conf.get('disable_ipv6')?.hooks.push(...hooks);
   }
 
   /** addrconf_link_ready. */
@@ -336,10 +379,88 @@ export class Addrconf {
     this.addAddr(idev, { addr: lo, peer: undefined, plen: 128, flags: IFA_F_PERMANENT, validLft: INFINITY_LIFE_TIME, preferedLft: INFINITY_LIFE_TIME, rtPriority: 0, proto: 0 }, false);
   }
 
+  /**
+   * addrconf_fixup_forwarding for conf.all: `default` and every device take the new value
+   * (each device whose value flips joins or leaves its anycast addresses through its own hook).
+   */
+  #hookAllForwarding(net: Net): void {
+    if (this.#forwardHooked.has(net)) return;
+    const all = net.sysctl.lookup(`${CONF_DIR}/all/forwarding`);
+    if (all === undefined) return;
+    this.#forwardHooked.add(net);
+    all.hooks.push((e) => {
+      const v = e.value;
+      net.sysctl.set(`${CONF_DIR}/default/forwarding`, v);
+      for (const dev of this.kernel.netdev.table(net).list()) {
+        if (this.#idevs.has(dev)) net.sysctl.set(`${CONF_DIR}/${dev.name}/forwarding`, v);
+      }
+    });
+  }
+
+  /** dev_forward_change: every non-tentative address joins or leaves its anycast address. */
+  #forwardChange(idev: Inet6Dev): void {
+    const on = this.conf(idev, 'forwarding') !== 0;
+    for (const ifa of idev.addrs) {
+      if (ifa.flags & IFA_F_TENTATIVE) continue;
+      if (on) this.#joinAnycast(ifa);
+      else this.#leaveAnycast(ifa);
+    }
+  }
+
+  /** addrconf_join_anycast + __ipv6_dev_ac_inc: the subnet-router anycast address of `ifa`. */
+  #joinAnycast(ifa: Inet6Ifaddr): void {
+    const addr = subnetRouterAnycast(ifa);
+    if (addr === undefined) return;
+    const idev = ifa.idev;
+    const have = idev.acList.find((a) => equal(a.addr, addr));
+    if (have !== undefined) {
+      have.users++;
+      return;
+    }
+    idev.acList.unshift({ addr, users: 1 });
+    for (const ops of this.routeOps) ops.anycastRoute('add', idev.dev, addr);
+  }
+
+  /** addrconf_leave_anycast + __ipv6_dev_ac_dec: the route goes with the last user. */
+  #leaveAnycast(ifa: Inet6Ifaddr): void {
+    const addr = subnetRouterAnycast(ifa);
+    if (addr === undefined) return;
+    const idev = ifa.idev;
+    const i = idev.acList.findIndex((a) => equal(a.addr, addr));
+    const have = idev.acList[i];
+    if (have === undefined) return;
+    if (--have.users > 0) return;
+    idev.acList.splice(i, 1);
+    for (const ops of this.routeOps) ops.anycastRoute('del', idev.dev, addr);
+  }
+
+  /**
+   * addrconf_add_dev's multicast route: every device but loopback gets ff00::/8 (refused while
+   * the device is down; a second one is a duplicate and ignored).
+   */
+  addDevMroute(idev: Inet6Dev): void {
+    if (idev.dev.flags & IFF_LOOPBACK) return;
+    for (const ops of this.routeOps) ops.multicastRoute(idev.dev);
+  }
+
+  /**
+   * NETDEV_UP's addrconf_permanent_addr: the prefix routes of permanent addresses added while
+   * the device was down (ip6_route_add refused them then) are added now.
+   */
+  #permanentAddr(dev: NetDevice): void {
+    const idev = this.#idevs.get(dev);
+    if (idev === undefined || this.conf(idev, 'disable_ipv6') !== 0) return;
+    for (const ifa of [...idev.addrs]) {
+      if (!(ifa.flags & IFA_F_PERMANENT) || !ifa.prefixRoute) continue;
+      for (const ops of this.routeOps) ops.prefixRoute('add', dev, prefixOf(ifa.peer ?? ifa.addr, ifa.prefixLen), ifa.prefixLen, ifa.rtPriority || IP6_RT_PRIO_ADDRCONF);
+    }
+  }
+
   /** addrconf_dev_config + addrconf_addr_gen for the first link-local. */
   #devConfig(idev: Inet6Dev): void {
     const dev = idev.dev;
     if (dev.type !== ARPHRD_ETHER && dev.type !== ARPHRD_NONE) return;
+    this.addDevMroute(idev);
     if (dev.type === ARPHRD_NONE && idev.addrGenMode === IN6_ADDR_GEN_MODE_EUI64) idev.addrGenMode = IN6_ADDR_GEN_MODE_RANDOM;
     const ll = new Uint8Array(16);
     ll[0] = 0xfe;
@@ -384,16 +505,21 @@ export class Addrconf {
     let i = 0;
     while (i < idev.addrs.length && srcScopeRank((idev.addrs[i] as Inet6Ifaddr).addr) > rank) i++;
     idev.addrs.splice(i, 0, ifa);
-    if (prefixRoute) for (const ops of this.routeOps) ops.prefixRoute('add', idev.dev, prefixOf(ifa.peer ?? ifa.addr, ifa.prefixLen), ifa.prefixLen, ifa.rtPriority || IP6_RT_PRIO_ADDRCONF);
+    if (prefixRoute) {
+      // inet6_addr_add: a finite valid lifetime gives the prefix route RTF_EXPIRES.
+      const expires = cfg.validLft === INFINITY_LIFE_TIME ? undefined : cfg.validLft;
+      for (const ops of this.routeOps) ops.prefixRoute('add', idev.dev, prefixOf(ifa.peer ?? ifa.addr, ifa.prefixLen), ifa.prefixLen, ifa.rtPriority || IP6_RT_PRIO_ADDRCONF, expires);
+    }
     this.#dadCompleted(ifa);
     return ifa;
   }
 
-  /** addrconf_dad_completed: no longer tentative; announced, local route added. */
+  /** addrconf_dad_completed: no longer tentative; announced, local route added, anycast joined. */
   #dadCompleted(ifa: Inet6Ifaddr): void {
     ifa.flags &= ~IFA_F_TENTATIVE;
     this.notify?.('new', ifa);
     for (const ops of this.routeOps) ops.localRoute('add', ifa);
+    if (this.conf(ifa.idev, 'forwarding') !== 0) this.#joinAnycast(ifa);
   }
 
   /** ipv6_del_addr: unlinks, announces, removes its routes. */
@@ -403,6 +529,7 @@ export class Addrconf {
     if (i === -1) return;
     idev.addrs.splice(i, 1);
     this.notify?.('del', ifa);
+    if (this.conf(idev, 'forwarding') !== 0) this.#leaveAnycast(ifa);
     for (const ops of this.routeOps) ops.localRoute('del', ifa);
     // cleanup_prefix_route: only when no other address still needs the prefix.
     if (!ifa.prefixRoute) return;
@@ -420,6 +547,16 @@ export class Addrconf {
     idev.ifFlags &= ~IF_READY;
     for (const ifa of [...idev.addrs]) this.delAddr(ifa);
   }
+}
+
+/**
+ * The subnet-router anycast address of an address (RFC 4291 2.6.1), or undefined when it has
+ * none: a /127 or /128 prefix (RFC 6164) or an all-zero prefix.
+ */
+export function subnetRouterAnycast(ifa: Inet6Ifaddr): Uint8Array | undefined {
+  if (ifa.prefixLen >= 127) return undefined;
+  const addr = prefixOf(ifa.addr, ifa.prefixLen);
+  return isAny(addr) ? undefined : addr;
 }
 
 /**

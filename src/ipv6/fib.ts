@@ -264,6 +264,8 @@ export class Fib6Table<L extends Fib6Lwtstate = Fib6Lwtstate> {
   readonly trie = new Fib6Trie<Fib6Route<L>>();
   /** Number of routes (fib_rt_entries for this table). */
   size = 0;
+  /** tb6_gc_hlist: the routes with an expiry, newest first (the garbage collector's order). */
+  readonly gcList: Fib6Route<L>[] = [];
 
   constructor(id: number) {
     this.id = id;
@@ -468,12 +470,8 @@ export class Fib6<L extends Fib6Lwtstate = Fib6Lwtstate> {
         if (this.duplicateNexthop(iter, rt)) {
           // An identical route refreshes the expiry and MTU of the one there, and still fails.
           if ((iter.flags & RTF_EXPIRES) !== 0) {
-            this.forget(iter);
-            mut(iter).expires = rt.expires;
-            if (rt.expires === undefined) mut(iter).flags = (iter.flags & ~RTF_EXPIRES) >>> 0;
-            this.remember(iter);
+            this.setExpires(iter, rt.expires);
             if (rt.mtu !== 0) mut(iter).mtu = rt.mtu;
-            this.commit(trie, node, list);
           }
           return this.abandon(trie, node, { errno: ERRNO.EEXIST, message: undefined });
         }
@@ -539,11 +537,47 @@ export class Fib6<L extends Fib6Lwtstate = Fib6Lwtstate> {
   }
 
   private remember(r: Fib6Route<L>): void {
-    if (r.expires !== undefined) this.expiring++;
+    if (r.expires === undefined) return;
+    this.expiring++;
+    this.table(r.table)?.gcList.unshift(r);
   }
 
   private forget(r: Fib6Route<L>): void {
-    if (r.expires !== undefined) this.expiring--;
+    if (r.expires === undefined) return;
+    this.expiring--;
+    const gc = this.table(r.table)?.gcList;
+    const i = gc === undefined ? -1 : gc.indexOf(r);
+    if (gc !== undefined && i >= 0) gc.splice(i, 1);
+  }
+
+  /**
+   * fib6_set_expires / fib6_clean_expires on a route in the FIB: `expires` (clock ns) sets
+   * RTF_EXPIRES, undefined clears it. A route already on the gc list keeps its place there.
+   */
+  setExpires(rt: Fib6Route<L>, expires: number | undefined): void {
+    const table = this.table(rt.table);
+    if (table === undefined) return;
+    const m = mut(rt);
+    if (expires === undefined) {
+      this.forget(rt);
+      m.expires = undefined;
+      m.flags = (rt.flags & ~RTF_EXPIRES) >>> 0;
+    } else {
+      if (rt.expires === undefined) {
+        m.expires = expires;
+        this.remember(rt);
+      } else m.expires = expires;
+      m.flags = (rt.flags | RTF_EXPIRES) >>> 0;
+    }
+    const [w0, w1, w2, w3] = words(rt.dst);
+    const node = table.trie.locate(w0, w1, w2, w3, rt.dstLen);
+    const list = node < 0 ? undefined : table.trie.routesAt(node);
+    if (list !== undefined) this.commit(table.trie, node, list);
+  }
+
+  /** Is any route waiting to expire (what keeps the gc timer running)? */
+  get hasExpiring(): boolean {
+    return this.expiring > 0;
   }
 
   // ---- delete ------------------------------------------------------------------------------
@@ -574,6 +608,15 @@ export class Fib6<L extends Fib6Lwtstate = Fib6Lwtstate> {
       return { ok: true, value: this.removeRoutes(table, node, victims) };
     }
     return fail(ERRNO.ESRCH);
+  }
+
+  /** The routes of one node (exactly `dst`/`dstLen`) of a table, in metric order; [] when none. */
+  routesAt(tableId: number, dst: Uint8Array, dstLen: number): readonly Fib6Route<L>[] {
+    const table = this.table(tableId);
+    if (table === undefined || dst.length < 16 || dstLen < 0 || dstLen > 128) return [];
+    const [w0, w1, w2, w3] = words(maskedPrefix(dst, dstLen));
+    const node = table.trie.locate(w0, w1, w2, w3, dstLen);
+    return node < 0 ? [] : (table.trie.routesAt(node) ?? []);
   }
 
   /** Removes a route that is in the FIB (fib6_del); false when it is not there. */
@@ -651,18 +694,20 @@ export class Fib6<L extends Fib6Lwtstate = Fib6Lwtstate> {
     }
   }
 
-  /** fib6_run_gc's aging: removes expired routes; returns them. */
+  /**
+   * fib6_gc_all's aging (fib6_age): removes the routes whose expiry has passed, table by table in
+   * hash order and newest first within a table (tb6_gc_hlist); returns them in that order.
+   */
   collectExpired(): Fib6Route<L>[] {
     if (this.expiring === 0 || this.nowNs === undefined) return [];
     const now = this.nowNs();
     const removed: Fib6Route<L>[] = [];
     for (const table of this.tablesInDumpOrder()) {
-      const nodes: number[] = [];
-      table.trie.walk((node) => nodes.push(node));
-      for (const node of nodes) {
-        const list = table.trie.routesAt(node) ?? [];
-        const victims = list.filter((r) => r.expires !== undefined && now > r.expires);
-        if (victims.length > 0) removed.push(...this.removeRoutes(table, node, victims));
+      for (const r of [...table.gcList]) {
+        if (r.expires === undefined || !(now > r.expires)) continue;
+        const [w0, w1, w2, w3] = words(r.dst);
+        const node = table.trie.locate(w0, w1, w2, w3, r.dstLen);
+        if (node >= 0) removed.push(...this.removeRoutes(table, node, [r]));
       }
     }
     return removed;

@@ -27,6 +27,7 @@ import {
   IFA_ADDRESS,
   IFA_CACHEINFO,
   IFA_CACHEINFO_SIZE,
+  IFA_F_DEPRECATED,
   IFA_F_HOMEADDRESS,
   IFA_F_MANAGETEMPADDR,
   IFA_F_MCAUTOJOIN,
@@ -59,7 +60,7 @@ import { NL_VALIDATE_LIBERAL, NLA_S32, NLA_U32, NLA_U8, NLM_F_EXCL, NLM_F_MULTI,
 import { IFINFOMSG_SIZE, RTM_DELADDR, RTM_GETADDR, RTM_GETLINK, RTM_NEWADDR, RTM_NEWLINK, RTNLGRP_IPV6_IFADDR } from '../uapi/rtnetlink.ts';
 import { setU16le, setU32le, u16le, u32le } from '../wire/bytes.ts';
 import { HZ, INITIAL_JIFFIES } from '../time/clock.ts';
-import { type Addrconf, type AddrconfKernel, createAddrconf, type Inet6Dev, type Inet6Ifaddr, INFINITY_LIFE_TIME, isAny, isLoopback } from './addrconf.ts';
+import { type Addrconf, type AddrconfKernel, createAddrconf, type Inet6Dev, type Inet6Ifaddr, INFINITY_LIFE_TIME, IP6_RT_PRIO_ADDRCONF, isAny, isLoopback, prefixOf } from './addrconf.ts';
 
 /** AF_INET6 = PF_INET6. */
 export const PF_INET6 = 10;
@@ -173,6 +174,13 @@ export class Inet6AddrHandlers {
       mod(req.extack, 'address with "mngtmpaddr" flag must have a prefix length of 64');
       return -EINVAL;
     }
+    // addrconf_add_dev: IPv6 must be on, and the device gets its ff00::/8 route first.
+    const idev = this.ac.idev(dev);
+    if (idev === undefined || this.ac.conf(idev, 'disable_ipv6') !== 0) {
+      mod(req.extack, 'IPv6 is disabled on this device');
+      return -EACCES;
+    }
+    this.ac.addDevMroute(idev);
     if (flags & IFA_F_MCAUTOJOIN) {
       // Joining multicast groups is not modelled.
       return -EOPNOTSUPP;
@@ -189,13 +197,10 @@ export class Inet6AddrHandlers {
       mod(req.extack, 'Cannot assign loopback address on this device');
       return -EADDRNOTAVAIL;
     }
-    const idev = this.ac.idev(dev);
-    if (idev === undefined || this.ac.conf(idev, 'disable_ipv6') !== 0) {
-      mod(req.extack, 'IPv6 is disabled on this device');
-      return -EACCES;
-    }
-    // An infinite valid lifetime makes the address permanent (addrconf_finite_timeout).
+    // An infinite valid lifetime makes the address permanent (addrconf_finite_timeout); a
+    // preferred lifetime of 0 makes it deprecated.
     const permanent = valid === INFINITY_LIFE_TIME ? IFA_F_PERMANENT : 0;
+    if (prefered === 0) flags |= IFA_F_DEPRECATED;
     this.ac.addAddr(
       idev,
       { addr: pfx, peer, plen: ifm.prefixlen, flags: flags | permanent, validLft: valid, preferedLft: prefered, rtPriority: tb.u32(IFA_RT_PRIORITY) ?? 0, proto: tb.u8(IFA_PROTO) ?? 0 },
@@ -214,8 +219,13 @@ export class Inet6AddrHandlers {
       mod(req.extack, 'address with "mngtmpaddr" flag must have a prefix length of 64');
       return -EINVAL;
     }
-    const keep = ifa.flags & ~(IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_MANAGETEMPADDR | IFA_F_NOPREFIXROUTE | IFA_F_PERMANENT);
-    ifa.flags = (keep | flags | (valid === INFINITY_LIFE_TIME ? IFA_F_PERMANENT : 0)) >>> 0;
+    const keep = ifa.flags & ~(IFA_F_DEPRECATED | IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_MANAGETEMPADDR | IFA_F_NOPREFIXROUTE | IFA_F_PERMANENT);
+    ifa.flags = (keep | flags | (valid === INFINITY_LIFE_TIME ? IFA_F_PERMANENT : 0) | (prefered === 0 ? IFA_F_DEPRECATED : 0)) >>> 0;
+    if (ifa.prefixRoute && !(flags & IFA_F_NOPREFIXROUTE)) {
+      for (const ops of this.ac.routeOps) {
+        ops.prefixRouteExpires(ifa.idev.dev, prefixOf(ifa.peer ?? ifa.addr, ifa.prefixLen), ifa.prefixLen, ifa.rtPriority || IP6_RT_PRIO_ADDRCONF, valid === INFINITY_LIFE_TIME ? undefined : valid);
+      }
+    }
     ifa.validLft = valid;
     ifa.preferedLft = prefered;
     ifa.tstamp = ifa.idev.dev.net.jiffies;

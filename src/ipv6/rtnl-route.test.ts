@@ -45,6 +45,7 @@ import {
   RTA_MULTIPATH,
   RTA_NH_ID,
   RTA_OIF,
+  RTA_EXPIRES,
   RTA_PREF,
   RTA_PREFSRC,
   RTA_PRIORITY,
@@ -66,7 +67,8 @@ import {
   RTNLGRP_IPV6_ROUTE,
 } from '../uapi/rtnetlink.ts';
 import { fromHex, u16le, u32le } from '../wire/bytes.ts';
-import { type Ipv6RouteSubsys } from './rtnl-route.ts';
+import { jiffiesToNs } from '../time/clock.ts';
+import { type Ipv6RouteSubsys, roundJiffies, wheelExpiry } from './rtnl-route.ts';
 import { IN6_ADDR_GEN_MODE_NONE } from '../uapi/if_link.ts';
 import type { Fib6 } from './fib.ts';
 import type { RouteLwtState } from './rtnl-route.ts';
@@ -406,14 +408,16 @@ test('device not up, carrier off (linkdown), then down and unregister flush the 
   devs.close(v0);
   assert.equal(userRoutes(r.sub.fib(r.net)), 0);
   const notes = drain(listener);
-  assert.deepEqual(notes.map((n) => [n.type, n.seq, n.pid]), [[RTM_DELROUTE, 0, 0]]);
+  // The route, then veth0's ff00::/8 in table local (the kernel's order: main, then local).
+  assert.deepEqual(notes.map((n) => [n.type, n.seq, n.pid]), [[RTM_DELROUTE, 0, 0], [RTM_DELROUTE, 0, 0]]);
   // Unregister flushes too.
   devs.open(v0);
   assert.equal(add(r, { dstLen: 64 }, dev(r.veth0)).err, 0);
   drain(listener);
   r.k.netdev.unregisterMany([v0]);
   assert.equal(userRoutes(r.sub.fib(r.net)), 0);
-  assert.equal(drain(listener).filter((n) => n.type === RTM_DELROUTE).length, 1);
+  // The route and veth0's ff00::/8, which came back with the device.
+  assert.equal(drain(listener).filter((n) => n.type === RTM_DELROUTE).length, 2);
 });
 
 test('notifications: add (EXCL|CREATE), replace (REPLACE), append joins a multipath route, delete of the group', () => {
@@ -510,7 +514,8 @@ test('route get: the lookup result as rt6_fill_node builds it for a dst, errors 
   const m = g.replies[0] as NlMsgView;
   assert.equal(m.type, RTM_NEWROUTE);
   assert.deepEqual([...m.bytes.subarray(m.offset + 16, m.offset + 24)], [AF_INET6, 128, 128, 0, 254, 3, 0, RTN_UNICAST]);
-  assert.deepEqual(attrOrder(m), [RTA_TABLE, RTA_DST, RTA_SRC, RTA_PRIORITY, RTA_GATEWAY, RTA_OIF, RTA_CACHEINFO, RTA_PREF]);
+  // RTA_PREFSRC: veth0's link-local, the best source Linux finds with no global address.
+  assert.deepEqual(attrOrder(m), [RTA_TABLE, RTA_DST, RTA_SRC, RTA_PREFSRC, RTA_PRIORITY, RTA_GATEWAY, RTA_OIF, RTA_CACHEINFO, RTA_PREF]);
   // fibmatch: the FIB entry itself.
   const fm = get(fromHex('20010db8000100000000000000000005'), RTM_F_FIB_MATCH).replies[0] as NlMsgView;
   assert.equal(fm.bytes[fm.offset + 17], 48);
@@ -569,4 +574,84 @@ test('random route requests never throw, and a rejected one leaves the FIB as it
     ),
     { numRuns: 400 },
   );
+});
+
+test('expired routes: the gc timer runs gc_interval (30 s) after the first one is added, then every gc_interval while some are left', () => {
+  const r = rig();
+  const fib = r.sub.fib(r.net);
+  const listener = NetlinkSocket.open(r.k.netlink, r.net, NETLINK_ROUTE, rootCredentials(r.k.world.initUserNs));
+  assert.ok(listener instanceof NetlinkSocket);
+  listener.bind(0, 1 << (RTNLGRP_IPV6_ROUTE - 1));
+  const expiring = (p: Uint8Array, sec: number) =>
+    add(r, { dstLen: 64 }, (b) => {
+      b.put(RTA_DST, p);
+      b.putU32(RTA_OIF, r.veth0);
+      b.putU32(RTA_EXPIRES, sec);
+    });
+  const timer = r.sub.state(r.net).gcTimer;
+  const toTimer = (beforeNs: number) => r.k.world.advance(jiffiesToNs(timer.expires) - beforeNs - r.k.world.clock.nowNs());
+  const j0 = r.net.jiffies;
+  assert.equal(expiring(DB8, 3).err, 0);
+  drain(listener);
+  // Measured on 6.18 (`expires 3`, default sysctls): listed with "expires -27sec" 30 s after the
+  // add and gone a second later; nothing else removes it. The wheel fires the 30 s timer at the
+  // next 512-jiffy boundary after it.
+  assert.ok(timer.expires > j0 + 30_000 && timer.expires <= j0 + 30_512 && timer.expires % 512 === 0);
+  // A second route, added while the timer is pending, does not move it.
+  const first = timer.expires;
+  r.k.world.advance(29_000_000_000);
+  assert.equal(expiring(DB8_1, 100).err, 0);
+  drain(listener);
+  assert.equal(timer.expires, first);
+  toTimer(1_000_000);
+  assert.equal(userRoutes(fib), 2);
+  r.k.world.advance(1_000_000);
+  assert.equal(userRoutes(fib), 1);
+  const gone = drain(listener);
+  assert.deepEqual(gone.map((m) => m.type), [RTM_DELROUTE]);
+  // RTM_DELROUTE carries no expiry (rta_expires 0), as the kernel's did.
+  const parsed = attrs(gone[0] as NlMsgView);
+  assert.ok(parsed.ok);
+  const ci = parsed.value.data(RTA_CACHEINFO);
+  assert.ok(ci !== undefined);
+  assert.equal(u32le(ci, 8), 0);
+  // The 100 s route keeps the timer going: re-armed for round_jiffies(now + 30 s), then the wheel.
+  assert.ok(r.net.timers.timerPending(timer));
+  const now = r.net.jiffies;
+  assert.equal(timer.expires, wheelExpiry(now, roundJiffies(now + 30_000, now)));
+  // It goes at the first run after its expiry (j0 + 129 s), and then the timer stops.
+  const deadline = jiffiesToNs(j0 + 129_000);
+  let runs = 0;
+  while (userRoutes(fib) > 0) {
+    assert.ok(r.net.timers.timerPending(timer));
+    const at = jiffiesToNs(timer.expires);
+    toTimer(0);
+    runs++;
+    if (userRoutes(fib) > 0) assert.ok(at <= deadline, 'kept only while not yet expired');
+    else assert.ok(at > deadline && at - deadline <= 32_000_000_000, 'removed by the first run after expiry');
+  }
+  assert.equal(runs, 4);
+  assert.equal(r.net.timers.timerPending(timer), false);
+  // gc_interval is a sysctl (seconds, stored in jiffies). The wheel fires the 1 s timer after
+  // the route's expiry, so the first run removes it (6.18: gone 1.07 s after `expires 1`).
+  assert.ok(r.net.sysctl.write('net.ipv6.route.gc_interval', '1').ok);
+  assert.equal(expiring(DB8, 1).err, 0);
+  toTimer(0);
+  assert.equal(userRoutes(fib), 0);
+});
+
+test('the timer wheel fires outer-level timers at the next boundary of their granularity', () => {
+  assert.equal(wheelExpiry(1000, 1062), 1062);
+  assert.equal(wheelExpiry(1000, 1063), 1064);
+  assert.equal(wheelExpiry(1000, 2000), 2048);
+  assert.equal(wheelExpiry(0, 30_000), 30_208);
+  assert.equal(wheelExpiry(0, 30_720), 31_232);
+});
+
+test('round_jiffies rounds to a whole second of jiffies, down only within a quarter second', () => {
+  assert.equal(roundJiffies(10_249, 0), 10_000);
+  assert.equal(roundJiffies(10_250, 0), 11_000);
+  assert.equal(roundJiffies(10_999, 0), 11_000);
+  // Never into the past: the unrounded value then.
+  assert.equal(roundJiffies(10_100, 10_050), 10_100);
 });

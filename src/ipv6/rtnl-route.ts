@@ -7,6 +7,16 @@
  * RTNLGRP_IPV6_ROUTE, and the device events that flush or revive routes (rt6_sync_down_dev,
  * rt6_sync_up). The routing tables themselves are Fib6 (fib.ts), one per namespace.
  *
+ * Expired routes (RTF_EXPIRES: `expires N`, and the prefix routes of addresses with a finite
+ * valid lifetime) are collected by the per-namespace gc timer (ip6_fib.c fib6_start_gc,
+ * fib6_run_gc): armed net.ipv6.route.gc_interval (30 s) after a route with an expiry is added
+ * unless pending, then re-armed round_jiffies(now + gc_interval) while routes wait to expire,
+ * each time as late as the timer wheel fires it (wheelExpiry).
+ * Until the collector runs an expired route is skipped by lookups and dumped with a negative
+ * `expires`, as on Linux. Each removal is an RTM_DELROUTE (without expiry, like every
+ * RTM_DELROUTE of 6.18). The other triggers of fib6_run_gc (dst cache pressure, ndisc, the
+ * write-only net.ipv6.route.flush) and the other net.ipv6.route.* sysctls are not modelled.
+ *
  * Not modelled, with what happens instead:
  * - source-specific routes (CONFIG_IPV6_SUBTREES): rtm_src_len != 0 is refused with the message
  *   a kernel built without subtrees gives; route get still reports `from ::` (RTA_SRC /128) as a
@@ -25,12 +35,15 @@
 import type { Net, World } from '../net/net.ts';
 import { NETDEV_CHANGE, NETDEV_DOWN, NETDEV_UNREGISTER, NETDEV_UP, type NetdevCore, type NetDevice } from '../net/netdevice.ts';
 import type { PernetKey } from '../net/pernet.ts';
+import type { SysctlEntry } from '../net/sysctl.ts';
+import { HZ } from '../time/clock.ts';
+import { Timer } from '../time/timer.ts';
 import type { ExtAck } from '../netlink/errors.ts';
 import { nlaGetU32, NlAttrCursor } from '../netlink/message.ts';
 import { nlaPolicyTable, nlmsgParse, type NlAttrTable, type NlaPolicyTable } from '../netlink/policy.ts';
 import type { Rtnetlink, RtnlRequest } from '../netlink/rtnetlink.ts';
 import { NLMSG_GOODSIZE, NetlinkSkb, type NetlinkCallback } from '../netlink/socket.ts';
-import { EEXIST, EINVAL, EMSGSIZE, ENETDOWN, ENETUNREACH, ENODEV, ENOENT, EOPNOTSUPP } from '../uapi/errno.ts';
+import { EEXIST, EINVAL, EMSGSIZE, ENETDOWN, ENETUNREACH, ENODEV, ENOENT, EOPNOTSUPP, ESRCH } from '../uapi/errno.ts';
 import { ICMPV6_ROUTER_PREF_HIGH, ICMPV6_ROUTER_PREF_LOW, ICMPV6_ROUTER_PREF_MEDIUM } from '../uapi/icmpv6.ts';
 import { IFF_LOOPBACK, IFF_UP } from '../uapi/if.ts';
 import { LWTUNNEL_ENCAP_IOAM6, LWTUNNEL_ENCAP_MAX, LWTUNNEL_ENCAP_NONE } from '../uapi/lwtunnel.ts';
@@ -195,6 +208,42 @@ export interface Ipv6RouteNet {
   readonly fib: Fib6<RouteLwtState>;
   /** The route's metrics indexed by RTAX type - 1 (fib6_metrics), MTU kept in the route. */
   readonly metrics: WeakMap<Ipv6FibRoute, Uint32Array>;
+  /** ip6_fib_timer: the garbage collector of expired routes. */
+  readonly gcTimer: Timer;
+  /** net.ipv6.route.gc_interval (jiffies), registered by the pernet init. */
+  gcInterval: SysctlEntry<number> | undefined;
+}
+
+/** IPV6 route sysctl directory and the gc_interval default (ip6_route_net_init: 30 * HZ). */
+const ROUTE_SYSCTL_DIR = 'net/ipv6/route';
+const GC_INTERVAL_DEFAULT = 30 * HZ;
+
+/**
+ * __round_jiffies for CPU 0: `j` rounded to a whole second of jiffies (down when less than a
+ * quarter second over, else up), or `j` itself when the rounded time is not in the future.
+ */
+export function roundJiffies(j: number, now: number): number {
+  const rem = j % HZ;
+  const r = rem < HZ / 4 ? j - rem : j - rem + HZ;
+  return r > now ? r : j;
+}
+
+/**
+ * When the timer wheel (kernel/time/timer.c calc_wheel_index) really fires a timer armed at
+ * `now` for `expires`: beyond 63 jiffies a timer sits in an outer level and fires at the first
+ * boundary of that level's granularity (8^level jiffies) after its expiry, never before. The
+ * gc depends on it: a route whose expiry equals the timer's is already past it when the timer
+ * runs (measured: `expires 1` with gc_interval 1 went after 1.07 s, not 2). The time queue
+ * fires exactly at the given tick, so the gc timer is armed for the wheel's tick.
+ */
+export function wheelExpiry(now: number, expires: number): number {
+  const delta = expires - now;
+  if (delta < 63) return expires;
+  let lvl = 1;
+  // LVL_START(n + 1) = 63 << 3n.
+  while (lvl < 8 && delta >= 63 * 2 ** (3 * lvl)) lvl++;
+  const gran = 2 ** (3 * lvl);
+  return (Math.floor(expires / gran) + 1) * gran;
 }
 
 /** What the composition root needs to wire this in (a Kernel has these). */
@@ -233,15 +282,29 @@ export class Ipv6RouteSubsys {
  */
 export function registerIpv6Route(host: Ipv6RouteHost, opts: Ipv6RouteOptions = {}): Ipv6RouteSubsys {
   const clock = host.world.clock;
+  // Filled in once registered; the gc timers only fire after that.
+  const registered: { sub?: Ipv6RouteSubsys } = {};
   const reg = host.world.pernet.registerSubsys<Ipv6RouteNet>({
     name: 'ipv6-route',
-    state: () => ({
+    state: (net) => ({
       fib: new Fib6<RouteLwtState>({ nowNs: () => clock.nowNs(), lwtEqual: ioam6EncapEqual }),
       metrics: new WeakMap(),
+      gcTimer: new Timer(() => {
+        if (registered.sub !== undefined) runGc(registered.sub, net);
+      }),
+      gcInterval: undefined,
     }),
+    init: (net, st) => {
+      st.gcInterval = net.sysctl.register(ROUTE_SYSCTL_DIR, { name: 'gc_interval', handler: 'dointvec_jiffies', default: GC_INTERVAL_DEFAULT });
+    },
+    exit: (net, st) => {
+      net.timers.delTimer(st.gcTimer);
+      if (st.gcInterval !== undefined) net.sysctl.unregister([st.gcInterval as SysctlEntry]);
+    },
   });
   if (!reg.ok) throw new Error(`ipv6 route: pernet registration failed (errno ${reg.error})`);
   const sub = new Ipv6RouteSubsys(host, reg.value, opts);
+  registered.sub = sub;
   host.rtnl.register(AF_INET6, RTM_NEWROUTE, (req) => inet6RtmNewroute(sub, req), undefined);
   host.rtnl.register(AF_INET6, RTM_DELROUTE, (req) => inet6RtmDelroute(sub, req), undefined);
   host.rtnl.register(
@@ -252,6 +315,37 @@ export function registerIpv6Route(host: Ipv6RouteHost, opts: Ipv6RouteOptions = 
   );
   host.netdev.registerNotifier((event, dev) => deviceEvent(sub, event, dev), host.world.list());
   return sub;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Garbage collection of expired routes (ip6_fib.c fib6_start_gc, fib6_run_gc, fib6_age)
+
+function gcIntervalOf(st: Ipv6RouteNet): number {
+  const v = st.gcInterval?.value;
+  return typeof v === 'number' ? v : GC_INTERVAL_DEFAULT;
+}
+
+/** fib6_start_gc: a route with RTF_EXPIRES arms the gc timer, unless it is pending already. */
+function startGc(sub: Ipv6RouteSubsys, net: Net, rt: Ipv6FibRoute): void {
+  if ((rt.flags & RTF_EXPIRES) === 0) return;
+  const st = sub.state(net);
+  if (net.timers.timerPending(st.gcTimer)) return;
+  const now = net.jiffies;
+  net.timers.modTimer(st.gcTimer, wheelExpiry(now, now + gcIntervalOf(st)));
+}
+
+/**
+ * fib6_gc_timer_cb -> fib6_run_gc(0, net, true): removes the expired routes (each announced with
+ * RTM_DELROUTE), then re-arms for gc_interval later (rounded to a second) while routes are left
+ * waiting to expire, else stops.
+ */
+export function runGc(sub: Ipv6RouteSubsys, net: Net): void {
+  if (!net.alive || !net.gen.has(sub.key)) return;
+  const st = sub.state(net);
+  for (const rt of st.fib.collectExpired()) notify(sub, net, RTM_DELROUTE, [rt], 0, 0, 0, undefined);
+  const now = net.jiffies;
+  if (st.fib.hasExpiring) net.timers.modTimer(st.gcTimer, wheelExpiry(now, roundJiffies(now + gcIntervalOf(st), now)));
+  else net.timers.delTimer(st.gcTimer);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -413,7 +507,9 @@ function fillNode(
   let expires = 0;
   // A route get reports the dst's own expiry, which per-cpu copies do not carry (seen on 6.18:
   // no "expires" in `ip -6 route get` through an expiring route).
-  if (lookup === undefined && (rt.flags & RTF_EXPIRES) !== 0 && rt.expires !== undefined) {
+  // RTM_DELROUTE messages carry no expiry (seen on 6.18 for `ip route del`, a device going
+  // down and the garbage collector alike).
+  if (lookup === undefined && type !== RTM_DELROUTE && (rt.flags & RTF_EXPIRES) !== 0 && rt.expires !== undefined) {
     const left = rt.expires - sub.host.world.clock.nowNs();
     const clock = Math.min(Math.trunc(Math.abs(left) / NSEC_PER_CLOCK_T), 0x7fffffff);
     expires = left > 0 ? clock : -clock;
@@ -796,6 +892,7 @@ function inet6RtmNewroute(sub: Ipv6RouteSubsys, req: RtnlRequest): number {
   const r = state.fib.add(made.made.cfg, reqFlags);
   if (!r.ok) return fibFail(r.error, req.extack);
   state.metrics.set(r.value, made.made.metrics);
+  startGc(sub, req.net, r.value);
   notify(sub, req.net, RTM_NEWROUTE, groupOf(state.fib, r.value), addNotifyFlags(reqFlags), req.portid, req.seq, req);
   return 0;
 }
@@ -855,6 +952,7 @@ function multipathAdd(sub: Ipv6RouteSubsys, req: RtnlRequest, c: Fib6Config): nu
       return -r.error.errno;
     }
     state.metrics.set(r.value, p.metrics);
+    startGc(sub, req.net, r.value);
     added.push(r.value);
     flags = (flags & ~(NLM_F_EXCL | NLM_F_REPLACE)) | NLM_F_CREATE;
   }
@@ -1045,7 +1143,9 @@ function inet6RtmGetroute(sub: Ipv6RouteSubsys, req: RtnlRequest): number {
     fill = fillNode(sub, net, skb, groupOf(fib, rt), RTM_NEWROUTE, req.portid, req.seq, 0, undefined);
   } else {
     const outDev = (rt.flags & (RTF_LOCAL | RTF_ANYCAST)) !== 0 ? LOOPBACK_IFINDEX : rt.ifindex;
-    const prefsrc = iif === 0 ? sub.opts.getSaddr?.(net, outDev, daddr) : undefined;
+    // ip6_route_get_saddr: the route's preferred source, else a selection for the route's own
+    // nexthop device (the address's device for a local route, not lo).
+    const prefsrc = iif === 0 ? (rt.prefsrc ?? sub.opts.getSaddr?.(net, rt.ifindex, daddr)) : undefined;
     fill = fillNode(sub, net, skb, [rt], RTM_NEWROUTE, req.portid, req.seq, 0, { dest: daddr, src: saddr, iif, prefsrc, oif: outDev });
   }
   if (fill < 0) return fill;
@@ -1188,14 +1288,33 @@ function inet6DumpFib(sub: Ipv6RouteSubsys, skb: NetlinkSkb, cb: NetlinkCallback
 export function insertKernelRoute(sub: Ipv6RouteSubsys, net: Net, cfg: Fib6RouteConfig<RouteLwtState>): number {
   const r = sub.fib(net).add(cfg, NLM_F_CREATE);
   if (!r.ok) return -r.error.errno;
+  startGc(sub, net, r.value);
   notify(sub, net, RTM_NEWROUTE, [r.value], 0, 0, 0, undefined);
   return 0;
 }
 
-/** ip6_del_rt for kernel routes: removes what matches `spec` and announces each removal. */
-export function deleteKernelRoute(sub: Ipv6RouteSubsys, net: Net, spec: Fib6DeleteSpec): number {
-  const r = sub.fib(net).delete(spec);
+/**
+ * ip6_del_rt for kernel routes: removes what matches `spec` and announces each removal. With
+ * `type`, only a route of that type goes (the kernel deletes the very fib6_info it made: a
+ * local and an anycast route can share a prefix).
+ */
+export function deleteKernelRoute(sub: Ipv6RouteSubsys, net: Net, spec: Fib6DeleteSpec, type?: number): number {
+  const fib = sub.fib(net);
+  if (type !== undefined) {
+    const rt = fib.routesAt(spec.table ?? RT_TABLE_MAIN, spec.dst, spec.dstLen).find((x) => x.type === type && (spec.ifindex === undefined || x.ifindex === spec.ifindex));
+    if (rt === undefined || !fib.remove(rt)) return -ESRCH;
+    notify(sub, net, RTM_DELROUTE, [rt], 0, 0, 0, undefined);
+    return 0;
+  }
+  const r = fib.delete(spec);
   if (!r.ok) return -r.error.errno;
   for (const rt of r.value) notify(sub, net, RTM_DELROUTE, [rt], 0, 0, 0, undefined);
   return 0;
+}
+
+/** rt6_disable_ip / rt6_sync_down_dev(NETDEV_DOWN) for `dev`, with the RTM_DELROUTE messages. */
+export function syncDownDev(sub: Ipv6RouteSubsys, dev: NetDevice): void {
+  const net = dev.net;
+  if (!net.gen.has(sub.key)) return;
+  for (const rt of sub.fib(net).ifdown(dev.ifindex, 'down')) notify(sub, net, RTM_DELROUTE, [rt], 0, 0, 0, undefined);
 }

@@ -5,7 +5,7 @@ import { Timer } from '../time/timer.ts';
 import { EEXIST, EINVAL, ENOMEM } from '../uapi/errno.ts';
 import { CAP_NET_ADMIN, UserNamespace, nsCapable, rootCredentials } from './credentials.ts';
 import { IPSTATS_MIB_INPKTS } from './mib.ts';
-import { INIT_NET_NAME, type Net, World } from './net.ts';
+import { INIT_NET_NAME, type Net, NETNSA_NSID_NOT_ASSIGNED, World } from './net.ts';
 import type { PernetOperations } from './pernet.ts';
 
 function mustCreate(world: World, name: string): Net {
@@ -174,4 +174,30 @@ test('advance needs a ManualClock', () => {
   const w = new World({ clock: new RealClock() });
   assert.throws(() => w.advance(1), /ManualClock/);
   assert.ok(new World({ clock: new ManualClock({ startNs: 5 }) }).clock.nowNs() === 5);
+});
+
+test('netnsids: each namespace numbers its peers from 0 on first use, lowest free id, forgotten when a peer dies', () => {
+  const w = new World();
+  const mk = (n: string) => {
+    const r = w.createNet(n);
+    assert.ok(r.ok);
+    return r.value;
+  };
+  const a = mk('a');
+  const b = mk('b');
+  const c = mk('c');
+  const d = mk('d');
+  assert.equal(a.peernet2id(b), NETNSA_NSID_NOT_ASSIGNED);
+  assert.equal(a.peernet2idAlloc(c), 0);
+  assert.equal(a.peernet2idAlloc(b), 1);
+  assert.equal(a.peernet2idAlloc(c), 0);
+  // Ids are per namespace: b has none for a yet.
+  assert.equal(b.peernet2id(a), NETNSA_NSID_NOT_ASSIGNED);
+  assert.equal(b.peernet2idAlloc(a), 0);
+  w.destroyNet(c);
+  assert.equal(a.peernet2id(c), NETNSA_NSID_NOT_ASSIGNED);
+  assert.equal(a.peernet2idAlloc(c), NETNSA_NSID_NOT_ASSIGNED, 'a dead peer gets no id');
+  // The freed 0 is the lowest free id again.
+  assert.equal(a.peernet2idAlloc(d), 0);
+  assert.deepEqual(a.nsids().map((x) => [x.id, x.peer.name]), [[0, 'd'], [1, 'b']]);
 });

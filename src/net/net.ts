@@ -12,9 +12,12 @@
  * existing namespace, as modules loaded after boot do.
  *
  * Ids. `net.id` is a per-World counter: 0 for initNet, then 1, 2, ... never reused. Linux has
- * no single id: it has per-peer netnsids (RTM_NEWNSID, allocated on demand) and proc inode
- * numbers; a World-wide counter is what a simulator needs to name nodes in reports, and
- * iproute's netnsid can be mapped onto it later.
+ * no single id: it has proc inode numbers and per-peer netnsids; a World-wide counter is what a
+ * simulator needs to name nodes in reports. The netnsids are Linux's too (net_namespace.c):
+ * each namespace numbers the namespaces it has to name (a veth peer's, in IFLA_LINK_NETNSID)
+ * on first use with the lowest free id from 0 (peernet2id_alloc); the ids of a namespace that
+ * dies are forgotten everywhere (unhash_nsid). Not modelled: RTM_NEWNSID/GETNSID, and the
+ * RTM_NEWNSID notification an allocation sends.
  *
  * Teardown. `destroyNet` unlinks the namespace (lookups fail from then on), shuts its timer
  * queue down (no callback can see a half-torn namespace; later arming is ignored, like
@@ -37,6 +40,9 @@ import { type Ipv6Sysctls, SysctlTable, registerIpv6Sysctls } from './sysctl.ts'
 
 export const INIT_NET_NAME = 'init_net';
 
+/** NETNSA_NSID_NOT_ASSIGNED: a peer without an id. */
+export const NETNSA_NSID_NOT_ASSIGNED = -1;
+
 export class Net implements PernetNamespace {
   readonly name: string;
   readonly id: number;
@@ -51,6 +57,8 @@ export class Net implements PernetNamespace {
   readonly userNs: UserNamespace;
   readonly gen = new NetGeneric();
   #alive = true;
+  /** netns_ids: the id this namespace gives each peer it named. */
+  readonly #nsids = new Map<Net, number>();
 
   /** Use World.createNet. */
   constructor(world: World, name: string, id: number, userNs: UserNamespace) {
@@ -81,9 +89,40 @@ export class Net implements PernetNamespace {
     return this.#alive;
   }
 
+  /** peernet2id: the id `peer` has here, or NETNSA_NSID_NOT_ASSIGNED. */
+  peernet2id(peer: Net): number {
+    return this.#nsids.get(peer) ?? NETNSA_NSID_NOT_ASSIGNED;
+  }
+
+  /**
+   * peernet2id_alloc: the id `peer` has here, given now (the lowest free one) if it has none;
+   * NETNSA_NSID_NOT_ASSIGNED when either namespace is dead.
+   */
+  peernet2idAlloc(peer: Net): number {
+    if (!this.#alive || !peer.alive) return NETNSA_NSID_NOT_ASSIGNED;
+    const have = this.#nsids.get(peer);
+    if (have !== undefined) return have;
+    const used = new Set(this.#nsids.values());
+    let id = 0;
+    while (used.has(id)) id++;
+    this.#nsids.set(peer, id);
+    return id;
+  }
+
+  /** The ids given so far, by id (`ip netns list-id`). */
+  nsids(): Array<{ readonly id: number; readonly peer: Net }> {
+    return [...this.#nsids].map(([peer, id]) => ({ id, peer })).sort((a, b) => a.id - b.id);
+  }
+
+  /** Internal to World: unhash_nsid for a peer that died. */
+  _forgetPeer(peer: Net): void {
+    this.#nsids.delete(peer);
+  }
+
   /** Internal to World. */
   _kill(): void {
     this.#alive = false;
+    this.#nsids.clear();
   }
 }
 
@@ -149,6 +188,8 @@ export class World {
       net._kill();
       batch.push(net);
     }
+    // unhash_nsid first: from here on nobody can name the dying namespaces.
+    for (const dead of batch) for (const net of this.pernet.nets) net._forgetPeer(dead);
     this.pernet.cleanupNets(batch);
     return batch.length;
   }

@@ -18,14 +18,18 @@ import {
   IFLA_NET_NS_FD,
   IFLA_NET_NS_PID,
   IFLA_TXQLEN,
+  IFLA_LINK,
+  IFLA_LINK_NETNSID,
+  IFLA_QDISC,
   VETH_INFO_PEER,
 } from '../uapi/if_link.ts';
+import { NETNSA_NSID_NOT_ASSIGNED } from '../net/net.ts';
 import { NETLINK_EXT_ACK, NETLINK_ROUTE, NLM_F_ACK, SOL_NETLINK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, NLMSG_ERROR, NLMSG_HDRLEN } from '../uapi/netlink.ts';
 import { IFINFOMSG_SIZE, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK } from '../uapi/rtnetlink.ts';
 import { setU32le, u16le, u32le } from '../wire/bytes.ts';
 import { parseNlmsgerr } from './errors.ts';
 import { NlAttrCursor, NlMsgBuilder, NlMsgCursor } from './message.ts';
-import { NetlinkSocket } from './socket.ts';
+import { NLMSG_GOODSIZE, NetlinkSkb, NetlinkSocket } from './socket.ts';
 
 /** IFLA_* types, in order, of the kernel's RTM_NEWLINK for a veth end (see the header). */
 const KERNEL_VETH_ORDER = [3, 13, 16, 17, 67, 4, 50, 51, 27, 30, 61, 31, 40, 41, 58, 63, 64, 59, 60, 66, 32, 33, 35, 47, 48, 68, 69, 39, 1, 2, 23, 7, 43, 18, 5, 6, 26, 14, 62, 65];
@@ -244,4 +248,55 @@ test('random RTM_*LINK attribute sets never throw, and rejected creations leave 
     ),
     { numRuns: 300, seed: 5 },
   );
+});
+
+test('a veth whose peer is in another namespace carries IFLA_LINK_NETNSID, then IFLA_LINK even when the indexes are equal', () => {
+  const { k, net, sock } = setup();
+  const other = k.world.createNet('o');
+  assert.ok(other.ok);
+  // The peer named by IFLA_NET_NS_PID (the v6stack namespace id): index 2 there, like v0 here.
+  const r = addVeth(sock, 'v0', 'v1', () => {});
+  assert.equal(r.errno, 0);
+  const made = ack(
+    talk(
+      sock,
+      linkMsg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, 0, (b) => {
+        b.putString(IFLA_IFNAME, 'x0');
+        const li = b.nestStart(IFLA_LINKINFO);
+        b.putString(IFLA_INFO_KIND, 'veth');
+        const data = b.nestStart(IFLA_INFO_DATA);
+        const p = b.nestStart(VETH_INFO_PEER);
+        b.reserve(IFINFOMSG_SIZE);
+        b.putString(IFLA_IFNAME, 'y0');
+        b.putU32(IFLA_NET_NS_PID, other.value.id);
+        b.nestEnd(p);
+        b.nestEnd(data);
+        b.nestEnd(li);
+      }),
+    ),
+  );
+  assert.equal(made.errno, 0);
+  // Creation already gave `o` its id here (the kernel's rtnl_configure_link message does).
+  assert.equal(net.peernet2id(other.value), 0);
+  const x0 = k.netdev.table(net).getByName('x0');
+  assert.ok(x0 !== undefined);
+  const d = talk(sock, linkMsg(RTM_GETLINK, 0, x0.ifindex, () => {}))[0] as Uint8Array;
+  const order = attrTypes(d);
+  // Seen on 6.18: ... XDP, LINKINFO, LINK_NETNSID, LINK, QDISC, AF_SPEC ...
+  const at = order.indexOf(IFLA_LINK_NETNSID);
+  assert.deepEqual(order.slice(at - 1, at + 3), [IFLA_LINKINFO, IFLA_LINK_NETNSID, IFLA_LINK, IFLA_QDISC]);
+  const c = new NlAttrCursor(d, NLMSG_HDRLEN + IFINFOMSG_SIZE, u32le(d, 0) - NLMSG_HDRLEN - IFINFOMSG_SIZE);
+  const vals = new Map<number, number>();
+  while (c.next()) if (c.type === IFLA_LINK_NETNSID || c.type === IFLA_LINK) vals.set(c.type, u32le(d, c.offset + 4));
+  const y0 = k.netdev.table(other.value).getByName('y0');
+  assert.ok(y0 !== undefined);
+  assert.deepEqual([vals.get(IFLA_LINK_NETNSID), vals.get(IFLA_LINK)], [0, y0.ifindex]);
+  // In `o`, the peer's message names this namespace with `o`'s own first id, on first use.
+  assert.equal(other.value.peernet2id(net), NETNSA_NSID_NOT_ASSIGNED);
+  const skb = new NetlinkSkb(NLMSG_GOODSIZE * 4);
+  assert.ok(k.link.fillIfinfo(skb, y0, RTM_NEWLINK, 0, 0, 0, 0));
+  assert.equal(other.value.peernet2id(net), 0);
+  // A same-namespace veth has neither attribute's netnsid (IFLA_LINK only as the peer index).
+  const v0 = talk(sock, linkMsg(RTM_GETLINK, 0, 0, (b) => b.putString(IFLA_IFNAME, 'v0')))[0] as Uint8Array;
+  assert.equal(attrTypes(v0).includes(IFLA_LINK_NETNSID), false);
 });

@@ -23,7 +23,8 @@
  * TSO_MAX_SIZE, TSO_MAX_SEGS, MAX_PACING_OFFLOAD_HORIZON, NUM_RX_QUEUES, CARRIER,
  * CARRIER_CHANGES, CARRIER_UP_COUNT, CARRIER_DOWN_COUNT, HEADROOM, TAILROOM, PROTO_DOWN,
  * IFALIAS, ADDRESS, BROADCAST, STATS64, STATS, XDP, LINKINFO, LINK, QDISC, AF_SPEC, MAP,
- * DEVLINK_PORT, DPLL_PIN. Omitted: IFLA_LINK_NETNSID (no netnsid table), AF_SPEC members of
+ * DEVLINK_PORT, DPLL_PIN, with LINK_NETNSID before LINK for a veth whose peer is in another
+ * namespace (its netnsid in the namespace of the message, net.ts). Omitted: AF_SPEC members of
  * families nobody registered (v6stack has no AF_INET: only addrconf's AF_INET6 nest appears).
  * Every device has one transmit and one receive queue (a veth on Linux has one per CPU).
  *
@@ -31,7 +32,8 @@
  * up, down, carrier change, MTU, name, address and txqueuelen changes; RTM_DELLINK on
  * unregister (also in the old namespace of a device that moves).
  *
- * Not modelled: IFLA_TARGET_NETNSID and netnsids, group-wide changes (a request naming only
+ * Not modelled: IFLA_TARGET_NETNSID, IFLA_NEW_NETNSID in the RTM_DELLINK of a device that
+ * moves, group-wide changes (a request naming only
  * IFLA_GROUP is ENODEV), dump filters (IFLA_MASTER, kind), alternative names, VF and port info.
  */
 
@@ -306,8 +308,16 @@ export class RtnlLink {
       }
       b.nestEnd(li);
     }
+    // rtnl_fill_link_netnsid: a link in another namespace is named by its netnsid here, and then
+    // IFLA_LINK is sent even when the two ifindexes are equal.
+    const linkNet = getLinkNet(dev);
+    let forceLink = false;
+    if (linkNet !== undefined && linkNet !== dev.net) {
+      b.putS32(IFLA_LINK_NETNSID, dev.net.peernet2idAlloc(linkNet));
+      forceLink = true;
+    }
     const iflink = dev.iflink;
-    if (iflink !== dev.ifindex) b.putU32(IFLA_LINK, iflink);
+    if (forceLink || iflink !== dev.ifindex) b.putU32(IFLA_LINK, iflink);
     b.putString(IFLA_QDISC, dev.qdisc);
     const af = b.nestStart(IFLA_AF_SPEC);
     for (const ops of this.afOps) {
@@ -328,6 +338,12 @@ export class RtnlLink {
     if (!this.fillIfinfo(skb, dev, type, 0, 0, change, 0)) return;
     this.kernel.rtnl.notify(net, skb, 0, RTNLGRP_LINK);
   }
+}
+
+/** rtnl_link_ops->get_link_net: a veth's is its peer's namespace; other kinds have none. */
+function getLinkNet(dev: NetDevice): Net | undefined {
+  if (!(dev instanceof VethDevice)) return undefined;
+  return dev.peer?.net ?? dev.net;
 }
 
 /** netif_set_tso_max_size of each kind (tun keeps the 64 KiB default). */
@@ -596,6 +612,9 @@ export class RtnlLinkHandlers {
     dev.carrierOff();
     dev.peer = peer;
     peer.peer = dev;
+    // rtnl_configure_link's RTM_NEWLINK for the device, sent once the pair is joined, is what
+    // gives the peer's namespace its netnsid here (the peer's own message came too early).
+    if (peer.net !== dev.net) dev.net.peernet2idAlloc(peer.net);
     return this.#configure(dev, ifm);
   }
 
@@ -614,11 +633,14 @@ export class RtnlLinkHandlers {
       const opts: { pattern?: string; newIfindex?: number } = {};
       if (ifname !== undefined && ifname !== '') opts.pattern = ifname;
       if (newIfindex !== undefined) opts.newIfindex = newIfindex;
+      const from = dev.net;
       const r = dev.table.changeNetNamespace(dev, this.#core.table(dest), opts);
       if (!r.ok) {
         req.extack.msg = r.error.message;
         return -r.error.errno;
       }
+      // __dev_change_net_namespace names the destination in the old namespace (new_nsid).
+      if (dest !== from) from.peernet2idAlloc(dest);
     } else if (tb.has(IFLA_NEW_IFINDEX)) {
       req.extack.msg = 'The new ifindex can only be set when moving to another netns';
       return -EINVAL;

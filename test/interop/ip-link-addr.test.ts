@@ -19,6 +19,11 @@ import { InProcessTransport } from '../../src/iproute/transport.ts';
 import { Kernel } from '../../src/kernel.ts';
 import { rootCredentials } from '../../src/net/credentials.ts';
 import { skipUnlessNetns, Topology, type RunResult } from './netns.ts';
+import { nlaParse } from '../../src/netlink/policy.ts';
+import { NLMSG_GOODSIZE, NetlinkSkb } from '../../src/netlink/socket.ts';
+import { IFLA_LINK, IFLA_LINK_NETNSID, IFLA_MAX } from '../../src/uapi/if_link.ts';
+import { NL_VALIDATE_LIBERAL, NLMSG_HDRLEN } from '../../src/uapi/netlink.ts';
+import { IFINFOMSG_SIZE, RTM_NEWLINK } from '../../src/uapi/rtnetlink.ts';
 
 /** One step: `ip` arguments, or a pause for the kernel's linkwatch (carrier events). */
 type Step = readonly string[] | { readonly waitMs: number };
@@ -123,6 +128,88 @@ test('ip link / ip address sessions: the kernel and v6stack print the same', { s
       const mine = mask(argv, await ours(argv));
       assert.deepEqual(mine, theirs, `ip ${argv.join(' ')}`);
     }
+  } finally {
+    topo.destroy();
+  }
+});
+
+/** Prints "ifname netnsid link" per device of the namespace from a raw RTM_GETLINK dump. */
+const LINK_NETNSID_DUMP = `
+import socket, struct
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+s.bind((0, 0))
+s.send(struct.pack("=LHHLL", 32, 18, 0x301, 1, 0) + struct.pack("=BxHiII", 0, 0, 0, 0, 0))
+done = False
+while not done:
+    data = s.recv(65536)
+    off = 0
+    while off < len(data):
+        ln, typ = struct.unpack_from("=LH", data, off)
+        if typ == 3:
+            done = True
+            break
+        a, name, nsid, link = off + 32, "", "-", "-"
+        while a < off + ln:
+            al, at = struct.unpack_from("=HH", data, a)
+            at &= 0x7fff
+            if at == 3: name = data[a + 4:a + al - 1].decode()
+            if at == 37: nsid = str(struct.unpack_from("=i", data, a + 4)[0])
+            if at == 5: link = str(struct.unpack_from("=i", data, a + 4)[0])
+            a += (al + 3) & ~3
+        print(name, nsid, link)
+        off += (ln + 3) & ~3
+`;
+
+test('IFLA_LINK_NETNSID: a veth peer in another namespace is named by a netnsid given on first use', { skip: skipUnlessNetns() }, async () => {
+  const topo = new Topology('ln');
+  try {
+    const k = new Kernel({ seed: 1 });
+    const names = ['a', 'b', 'c'].map((s) => topo.addNamespace(s));
+    for (const n of names) assert.ok(k.world.createNet(n).ok);
+    const objects = { link: createIpLinkObject((name) => k.world.byName(name)?.id), address: ipAddressObject };
+    const ours = async (short: string, argv: readonly string[]): Promise<number> => {
+      const net = k.world.byName(topo.ns(short));
+      assert.ok(net !== undefined);
+      const host: IpHost = {
+        out: new MemoryOutput(),
+        err: new MemoryOutput(),
+        objects,
+        enterNetns: () => 0,
+        openNetlink: (p) => InProcessTransport.open(k.netlink, net, p, rootCredentials(k.world.initUserNs)),
+      };
+      return runIp(argv, host);
+    };
+    // What each side's namespace `short` says of its devices: name, netnsid, IFLA_LINK.
+    const theirs = (short: string): string => topo.inNs(short, 'python3', '-c', LINK_NETNSID_DUMP);
+    const mine = (short: string): string => {
+      const net = k.world.byName(topo.ns(short));
+      assert.ok(net !== undefined);
+      let text = '';
+      for (const dev of k.netdev.table(net).list()) {
+        const skb = new NetlinkSkb(NLMSG_GOODSIZE * 4);
+        assert.ok(k.link.fillIfinfo(skb, dev, RTM_NEWLINK, 0, 0, 0, 0));
+        const msg = skb.b.buffer.subarray(0, skb.len);
+        const tb = nlaParse(msg, NLMSG_HDRLEN + IFINFOMSG_SIZE, msg.length - NLMSG_HDRLEN - IFINFOMSG_SIZE, IFLA_MAX, undefined, NL_VALIDATE_LIBERAL);
+        assert.ok(tb.ok);
+        const nsid = tb.value.s32(IFLA_LINK_NETNSID);
+        const link = tb.value.u32(IFLA_LINK);
+        text += `${dev.name} ${nsid ?? '-'} ${link ?? '-'}\n`;
+      }
+      return text;
+    };
+    const steps: ReadonlyArray<readonly [string, readonly string[]]> = [
+      // c first, then b: a names c 0 and b 1 when the devices are made, before any dump.
+      ['a', ['link', 'add', 'x1', 'type', 'veth', 'peer', 'name', 'z1', 'netns', topo.ns('c')]],
+      ['a', ['link', 'add', 'x2', 'type', 'veth', 'peer', 'name', 'y1', 'netns', topo.ns('b')]],
+      // b's first name is for c: x1 arrives from a with its peer in c.
+      ['a', ['link', 'set', 'x1', 'netns', topo.ns('b')]],
+    ];
+    for (const [short, argv] of steps) {
+      topo.inNs(short, 'ip', ...argv);
+      assert.equal(await ours(short, argv), 0, argv.join(' '));
+    }
+    // Dumps in the order b (x1: c, then y1: a), c, a.
+    for (const short of ['b', 'c', 'a']) assert.equal(mine(short), theirs(short), `namespace ${short}`);
   } finally {
     topo.destroy();
   }
