@@ -401,8 +401,12 @@ function icmpv6EchoReply(ip6: Ipv6Net, pkb: PacketBuffer): number {
   return VERDICT_CONSUMED;
 }
 
-/** icmpv6_notify: hands an error to the protocol of the packet it quotes. */
-function icmpv6Notify(ip6: Ipv6Net, pkb: PacketBuffer, type: number, code: number, info: number): number {
+/**
+ * icmpv6_notify: hands an error to the protocol of the packet it quotes: the socket layer's
+ * `error` hook first (it sees the whole error packet, as ipv6_icmp_error needs), else the
+ * protocol's errHandler.
+ */
+function icmpv6Notify(ip6: Ipv6Net, pkb: PacketBuffer, type: number, code: number, info: number, hooks: Icmpv6SocketHooks | null): number {
   const inner = pkb.transportHeader + ICMPV6_HEADER_LEN;
   const bytes = pkb.buf.subarray(inner, pkb.tail);
   const fail = (reason: number): number => {
@@ -419,12 +423,14 @@ function icmpv6Notify(ip6: Ipv6Net, pkb: PacketBuffer, type: number, code: numbe
     offset = r.value.offset;
   }
   if (bytes.length < offset + 8) return fail(SKB_DROP_REASON_PKT_TOO_SMALL);
-  ip6.protocols[nexthdr]?.errHandler?.(ip6, bytes, offset, type, code, info);
+  if (hooks === null || !hooks.error(ip6, pkb, nexthdr, bytes, offset, type, code, info)) {
+    ip6.protocols[nexthdr]?.errHandler?.(ip6, bytes, offset, type, code, info);
+  }
   return VERDICT_CONSUMED;
 }
 
 /** icmpv6_rcv: the ICMPv6 message at pkb.transportHeader. */
-function icmpv6Rcv(ip6: Ipv6Net, pkb: PacketBuffer): number {
+function icmpv6Rcv(ip6: Ipv6Net, pkb: PacketBuffer, hooks: Icmpv6SocketHooks | null): number {
   const b = pkb.buf;
   const nh = pkb.networkHeader;
   const t = pkb.transportHeader;
@@ -446,11 +452,33 @@ function icmpv6Rcv(ip6: Ipv6Net, pkb: PacketBuffer): number {
     if (ip6.sysctl.icmp.echo_ignore_all.value !== 0) return verdictDrop(SKB_DROP_REASON_NOT_SPECIFIED);
     return icmpv6EchoReply(ip6, pkb);
   }
+  // Echo replies go to the ping sockets (ping_rcv) when the socket layer is there.
+  if (type === ICMPV6_ECHO_REPLY && hooks !== null) return hooks.echoReply(ip6, pkb);
   // Errors (known or not) go to the quoted packet's protocol; informational messages without
   // a handler here (echo replies without ping sockets, neighbour discovery, MLD) are dropped.
   if (type & ICMPV6_INFOMSG_MASK) return verdictDrop(SKB_DROP_REASON_NOT_SPECIFIED);
-  return icmpv6Notify(ip6, pkb, type, b[t + 1] ?? 0, u32(b, t + 4));
+  return icmpv6Notify(ip6, pkb, type, b[t + 1] ?? 0, u32(b, t + 4), hooks);
+}
+
+/**
+ * What the socket layer (socket.ts) adds to ICMPv6 in a namespace: ping_rcv for echo replies,
+ * and the error handlers of its protocols (udpv6_err, and icmpv6_err's ping_err), which need
+ * the whole error packet.
+ */
+export interface Icmpv6SocketHooks {
+  /** ping_rcv: the echo reply at pkb.transportHeader; returns a verdict. */
+  readonly echoReply: (ip6: Ipv6Net, pkb: PacketBuffer) => number;
+  /**
+   * The error `pkb` (its ICMPv6 header at pkb.transportHeader) quoting a packet `inner` whose
+   * header of protocol `nexthdr` is at `offset`: true when a socket protocol took it.
+   */
+  readonly error: (ip6: Ipv6Net, pkb: PacketBuffer, nexthdr: number, inner: Uint8Array, offset: number, type: number, code: number, info: number) => boolean;
 }
 
 /** inet6_protos[IPPROTO_ICMPV6]: icmpv6_rcv returns 0, so every message counts as delivered. */
-export const icmpv6Protocol: Inet6Protocol = { handler: icmpv6Rcv, delivers: true };
+export const icmpv6Protocol: Inet6Protocol = { handler: (ip6, pkb) => icmpv6Rcv(ip6, pkb, null), delivers: true };
+
+/** The ICMPv6 protocol with the socket layer's hooks (installed per namespace by socket.ts). */
+export function icmpv6ProtocolWith(hooks: Icmpv6SocketHooks): Inet6Protocol {
+  return { handler: (ip6, pkb) => icmpv6Rcv(ip6, pkb, hooks), delivers: true };
+}
