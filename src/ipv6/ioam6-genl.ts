@@ -2,7 +2,7 @@
  * The generic netlink family "IOAM6" (net/ipv6/ioam6.c, Linux 6.18): the seven configuration
  * commands over the per-namespace tables of ./ioam6.ts, with the kernel's policies, op flags,
  * validation bits, errno values and reply layout, and the "ioam6_events" multicast group
- * (sending events belongs to the data path).
+ * (./ioam6-events.ts builds and sends the events).
  *
  * Every op carries GENL_ADMIN_PERM (CAP_NET_ADMIN over the initial user namespace) and
  * GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP: requests are validated liberally (unknown

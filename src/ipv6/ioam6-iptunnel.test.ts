@@ -119,8 +119,8 @@ test('nodelen is computed from the type: short fields count 1, wide fields 2 (io
   // bits 0-7 and 11: 9 words; bits 8-10 (wide): 3 x 2.
   assert.equal((ok({ trace: trace(1, 0xff1000, 100) }).trace[2] ?? 0) >> 3, 9);
   assert.equal((ok({ trace: trace(1, 0x00e000, 100) }).trace[2] ?? 0) >> 3, 6);
-  // bit 22 (opaque state) and bit 23 are accepted and not counted.
-  assert.equal((ok({ trace: trace(1, 0x800003, 12) }).trace[2] ?? 0) >> 3, 1);
+  // bit 22 (opaque state) is accepted and not counted.
+  assert.equal((ok({ trace: trace(1, 0x800002, 12) }).trace[2] ?? 0) >> 3, 1);
   // Whatever nodelen the caller sent is replaced; the overflow bit and the 2 low bits stay.
   assert.equal(ok({ trace: trace(1, 0x800000, 12, 0xff) }).trace[2], (1 << 3) | 0x07);
   // The caller's buffer is left as it was (we work on a copy).
@@ -130,7 +130,7 @@ test('nodelen is computed from the type: short fields count 1, wide fields 2 (io
   assert.equal(bytes[nla + 4 + 4 + 2], 0);
 });
 
-test('validateTraceHdr refuses a zero type word, remlen 0, remlen > 61 and bits 12-21', () => {
+test('validateTraceHdr refuses a zero type word, remlen 0, remlen > 61, bits 12-21 and bit 23', () => {
   assert.equal(validateTraceHdr(trace(1, 0, 12)), false);
   // A type of 0 with a non-zero reserved byte passes the !type_be32 test, as in C.
   const reserved = trace(1, 0, 12);
@@ -142,7 +142,9 @@ test('validateTraceHdr refuses a zero type word, remlen 0, remlen > 61 and bits 
   big[3] = 62;
   assert.equal(validateTraceHdr(big), false);
   for (let bit = 12; bit <= 21; bit++) assert.equal(validateTraceHdr(trace(1, 0x800000 >>> bit, 12)), false, `bit ${bit}`);
-  for (const bit of [0, 11, 22, 23]) assert.equal(validateTraceHdr(trace(1, 0x800000 >>> bit, 12)), true, `bit ${bit}`);
+  // Bit 23 is reserved (RFC 9197 4.4.1): refused since Linux 6.12 ("ioam6: improve checks on user data").
+  assert.equal(validateTraceHdr(trace(1, 0x800001, 12)), false, 'bit 23');
+  for (const bit of [0, 11, 22]) assert.equal(validateTraceHdr(trace(1, 0x800000 >>> bit, 12)), true, `bit ${bit}`);
 });
 
 test('refusals in ioam6_build_state order, with the kernel texts', () => {
@@ -162,6 +164,11 @@ test('refusals in ioam6_build_state order, with the kernel texts', () => {
   refused({ trace: trace(1, 0x080000 >>> 8, 12) }, 'invalid trace validation');
   refused({ trace: trace(1, 0x800000, 0) }, 'invalid trace validation');
   refused({ mode: IOAM6_IPTUNNEL_MODE_ENCAP, dst: DST, src: new Uint8Array(16), trace: t }, 'invalid tunnel source address');
+  // The same check on the destination (Linux 6.12 and later), after the source's.
+  refused({ mode: IOAM6_IPTUNNEL_MODE_ENCAP, dst: new Uint8Array(16), trace: t }, 'invalid tunnel dest address');
+  refused({ mode: IOAM6_IPTUNNEL_MODE_ENCAP, dst: new Uint8Array(16), src: new Uint8Array(16), trace: t }, 'invalid tunnel source address');
+  // In inline mode a tunnel destination is allowed (and ignored), but not an unspecified one.
+  refused({ dst: new Uint8Array(16), trace: t }, 'invalid tunnel dest address');
   // Exact lengths (NLA_POLICY_EXACT_LEN).
   refused({ trace: t.subarray(0, 7) }, 'binary attribute size out of range', -34);
   refused({ mode: IOAM6_IPTUNNEL_MODE_ENCAP, dst: DST.subarray(0, 15), trace: t }, 'binary attribute size out of range', -34);

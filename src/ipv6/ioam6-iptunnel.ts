@@ -6,10 +6,12 @@
  *
  * The state also holds the Hop-by-Hop template the data path will push (struct ioam6_lwt_encap:
  * HBH header, a 2-byte PadN, the IOAM option header, the trace header and `remlen * 4` zeroed
- * data bytes, padded to 8 octets), and `ioam6EncapHeadroom` says how many bytes it adds.
+ * data bytes, padded to 8 octets), and `ioam6EncapHeadroom` says how many bytes it adds. The
+ * state also carries the two mutable fields the output path keeps per route: the packet counter
+ * and the dst_cache's "same route" mark.
  *
- * Not here: the output path (ioam6_output, inline/encap insertion, frequency counting), which
- * belongs to the data path.
+ * The output path (ioam6_output: frequency, inline and encap insertion, the route after it) is
+ * in ioam6-lwt-output.ts.
  */
 
 import type { ExtAck } from '../netlink/errors.ts';
@@ -56,8 +58,11 @@ const IPV6_HDR_LEN = 40;
 const IOAM6_MASK_SHORT_FIELDS = 0xff100000;
 /** Trace-type bits counted as two words each (bits 8-10: the wide fields). */
 const IOAM6_MASK_WIDE_FIELDS = 0x00e00000;
-/** Bits 12-21 of the 24-bit trace type: undefined, refused by ioam6_validate_trace_hdr. */
-const IOAM6_TRACE_TYPE_UNDEFINED = 0x000ffc;
+/**
+ * Bits 12-21 (undefined) and bit 23 (reserved, RFC 9197 4.4.1) of the 24-bit trace type:
+ * refused by ioam6_validate_trace_hdr (bit 23 since Linux 6.12).
+ */
+const IOAM6_TRACE_TYPE_REFUSED = 0x000ffd;
 
 /*
  * struct ioam6_lwt_encap (packed), the template pushed before the trace data:
@@ -94,6 +99,14 @@ export interface Ioam6LwtState {
   readonly trace: Uint8Array;
   /** The Hop-by-Hop template (struct ioam6_lwt_encap plus data), next header left 0. */
   readonly encap: Uint8Array;
+  /** ilwt->pkt_cnt: packets the output path has seen (u32, wraps), for the k-of-n frequency. */
+  pktCnt: number;
+  /**
+   * ilwt->cache holding ilwt->null_dst: the first lookup after an insertion found this same
+   * route again, so later packets keep their route without a lookup. Like the kernel's fake
+   * entry, it is never invalidated (a FIB change does not clear it).
+   */
+  sameDst: boolean;
 }
 
 export type Ioam6BuildResult = { readonly ok: true; readonly value: Ioam6LwtState } | { readonly ok: false; readonly err: number };
@@ -110,14 +123,15 @@ function popcount32(v: number): number {
 
 /**
  * ioam6_validate_trace_hdr on a copy of the 8 trace-header bytes: false for a zero type word, a
- * zero remlen, remlen above IOAM6_TRACE_DATA_SIZE_MAX / 4 or an undefined type bit (12-21);
+ * zero remlen, remlen above IOAM6_TRACE_DATA_SIZE_MAX / 4, an undefined type bit (12-21) or the
+ * reserved bit 23;
  * otherwise writes nodelen (its 5 bits only) and returns true.
  */
 export function validateTraceHdr(trace: Uint8Array): boolean {
   const typeWord = u32(trace, IOAM6_TRACE_HDR_TYPE);
   const remlen = (trace[IOAM6_TRACE_HDR_REMLEN] ?? 0) & IOAM6_TRACE_REMLEN_MASK;
   if (typeWord === 0 || remlen === 0 || remlen > IOAM6_TRACE_DATA_SIZE_MAX / 4) return false;
-  if (((typeWord >>> 8) & IOAM6_TRACE_TYPE_UNDEFINED) !== 0) return false;
+  if (((typeWord >>> 8) & IOAM6_TRACE_TYPE_REFUSED) !== 0) return false;
   const nodelen = popcount32(typeWord & IOAM6_MASK_SHORT_FIELDS) + popcount32(typeWord & IOAM6_MASK_WIDE_FIELDS) * 2;
   const b2 = trace[IOAM6_TRACE_HDR_NODELEN] ?? 0;
   // The field is 5 bits wide: a sum above 31 wraps as the C bitfield does.
@@ -208,9 +222,25 @@ export function ioam6BuildState(bytes: Uint8Array, nla: number, family: number, 
   }
   const dst = tb.data(IOAM6_IPTUNNEL_DST);
   const tundst = dst === undefined ? new Uint8Array(IN6_ADDR_LEN) : dst.slice(0, IN6_ADDR_LEN);
+  if (dst !== undefined && isUnspecified(tundst)) {
+    extack.msg = 'invalid tunnel dest address';
+    extack.badAttrOffset = tb.offset(IOAM6_IPTUNNEL_DST);
+    return { ok: false, err: -EINVAL };
+  }
   return {
     ok: true,
-    value: { type: LWTUNNEL_ENCAP_IOAM6, freqK, freqN, mode, tunsrc, tundst, trace, encap: buildEncapTemplate(trace) },
+    value: {
+      type: LWTUNNEL_ENCAP_IOAM6,
+      freqK,
+      freqN,
+      mode,
+      tunsrc,
+      tundst,
+      trace,
+      encap: buildEncapTemplate(trace),
+      pktCnt: 0,
+      sameDst: false,
+    },
   };
 }
 
@@ -264,7 +294,8 @@ export function ioam6EncapEqual(a: Ioam6LwtState, b: Ioam6LwtState): boolean {
 /**
  * Bytes the encap adds to a packet: the Hop-by-Hop template ((hdrlen + 1) * 8), plus an outer
  * IPv6 header in encap mode. Auto mode is inline for locally generated packets and encap for
- * forwarded ones (`forwarded`).
+ * forwarded ones (`forwarded`). This is not the lwtunnel headroom: ioam6_build_state never sets
+ * lwt->headroom, so Linux does not lower the route MTU for IOAM (see ioam6-lwt-output.ts).
  */
 export function ioam6EncapHeadroom(st: Ioam6LwtState, forwarded: boolean): number {
   const hbh = ((st.encap[E.HDRLEN] ?? 0) + 1) << 3;

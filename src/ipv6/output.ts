@@ -17,7 +17,8 @@
  * with DEV_READY and tx_dropped (__dev_queue_xmit's -ENETDOWN); a full queue with QDISC_DROP.
  *
  * The device: noqueue kinds (loopback, veth, dummy) call the transmit slot directly; queued
- * kinds (tun) enqueue on `txq` (limit txqueuelen) and the queue is run at once (qdisc_run).
+ * kinds (tun) enqueue on `txq` (limit txqueuelen) and the queue is run at once (qdisc_run) while
+ * the driver has not stopped it (a rate-limited simulator link does, until the wire is free).
  * Drivers count tx_packets / tx_bytes themselves, as Linux drivers do. Neighbour discovery and
  * link-layer headers are not modelled: devices carry the IPv6 packet as is.
  */
@@ -118,10 +119,12 @@ export function devQueueXmit(pkb: PacketBuffer, dev: NetDevice): number {
   const xmit = dev.xmit;
   if (xmit === null) return DROP_NO_XMIT;
   if (dev.noQueue) {
+    if (pkb.onTransmit !== null) pkb.onTransmit(pkb, dev);
     xmit(dev, pkb);
     return VERDICT_CONSUMED;
   }
   if (!dev.txq.enqueue(pkb)) return DROP_QDISC;
-  for (let p = dev.txq.dequeue(); p !== null; p = dev.txq.dequeue()) xmit(dev, p);
+  // A driver that is busy (netif_stop_queue) leaves the rest queued until it wakes the queue.
+  dev.qdiscRun();
   return VERDICT_CONSUMED;
 }

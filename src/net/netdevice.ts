@@ -365,7 +365,11 @@ export class NetDevice {
   readonly devAddr: Uint8Array;
   readonly broadcast: Uint8Array;
   addrAssignType = NET_ADDR_PERM;
-  readonly noQueue: boolean;
+  /**
+   * IFF_NO_QUEUE: no qdisc, packets go straight to the driver. Writable because the simulator
+   * attaches a FIFO (limit txqueuelen) to a rate-limited link, as `tc qdisc add ... pfifo` would.
+   */
+  noQueue: boolean;
   readonly netnsImmutable: boolean;
   group = 0;
   /** ifalias, null when unset. */
@@ -382,6 +386,8 @@ export class NetDevice {
   readonly txq: PacketQueue;
   /** Filled by the IPv6 layer: transmit and receive entry points. */
   xmit: NetdevXmit | null = null;
+  /** __QUEUE_STATE_DRV_XOFF: the driver stopped the queue (busy); packets wait in `txq`. */
+  txStopped = false;
   receive: NetdevReceive | null = null;
   reg: RegState = 'uninitialized';
   /** Requested ifindex for registration (0: allocate); dev->ifindex before register_netdevice. */
@@ -471,6 +477,29 @@ export class NetDevice {
   get qdisc(): 'noop' | 'noqueue' | 'pfifo_fast' {
     if (!(this.flags & IFF_UP)) return 'noop';
     return this.noQueue ? 'noqueue' : 'pfifo_fast';
+  }
+
+  /** netif_stop_queue: the driver takes no packet until netifWakeQueue. */
+  netifStopQueue(): void {
+    this.txStopped = true;
+  }
+
+  /** netif_wake_queue: the driver has room again; the queue runs (__netif_schedule, qdisc_run). */
+  netifWakeQueue(): void {
+    this.txStopped = false;
+    this.qdiscRun();
+  }
+
+  /** qdisc_run: hands queued packets to the driver until the queue is empty or stopped. */
+  qdiscRun(): void {
+    const xmit = this.xmit;
+    if (xmit === null) return;
+    while (!this.txStopped) {
+      const p = this.txq.dequeue();
+      if (p === null) return;
+      if (p.onTransmit !== null) p.onTransmit(p, this);
+      xmit(this, p);
+    }
   }
 
   /** netif_carrier_on. */

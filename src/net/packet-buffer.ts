@@ -48,6 +48,25 @@ export class PacketBuffer {
   route: object | null = null;
   /** SKB_DROP_REASON_* from uapi/dropreason.ts; SKB_NOT_DROPPED_YET while alive. */
   dropReason: number = SKB_NOT_DROPPED_YET;
+  /**
+   * Called right before the driver transmits the packet (qdisc_run hands it over, or
+   * __dev_queue_xmit for a noqueue device) with the device; null: nothing to do. IOAM sets it
+   * (net.ipv6.ioam6_linux_compat 0) to write its trace entry at the moment of transmission. It
+   * is one function per namespace, so setting it allocates nothing; the callee clears it.
+   */
+  onTransmit: ((pkb: PacketBuffer, dev: object) => void) | null = null;
+  /**
+   * An IOAM trace entry reserved on receive and written on transmit: the trace header's offset
+   * from the IPv6 header that carries it; -1: none.
+   */
+  ioamTrace = -1;
+  /**
+   * That IPv6 header's position counted back from `tail` (tail - header): a count from the end
+   * stays true when an encapsulation pushes headers in front of the packet.
+   */
+  ioamHeader = 0;
+  /** Octets of the reserved entry (NodeLen words plus the Opaque State Snapshot's). */
+  ioamEntryLen = 0;
 
   /** A buffer of `capacity` bytes with `headroom` reserved and no packet data. */
   constructor(capacity: number, headroom = 0) {
@@ -188,6 +207,10 @@ export class PacketBuffer {
     this.hash = 0;
     this.route = null;
     this.dropReason = SKB_NOT_DROPPED_YET;
+    this.onTransmit = null;
+    this.ioamTrace = -1;
+    this.ioamHeader = 0;
+    this.ioamEntryLen = 0;
     this.reserve(headroom);
   }
 
@@ -216,6 +239,10 @@ export class PacketBuffer {
     target.hash = this.hash;
     target.route = this.route;
     target.dropReason = this.dropReason;
+    target.onTransmit = this.onTransmit;
+    target.ioamTrace = this.ioamTrace;
+    target.ioamHeader = this.ioamHeader;
+    target.ioamEntryLen = this.ioamEntryLen;
   }
 }
 
