@@ -5,7 +5,7 @@
 
 import type { IpContext, IpObjectHandler, IpObjectName } from '../iproute/ip.ts';
 import { ipAddressObject } from '../iproute/address.ts';
-import { doIoam } from '../iproute/ioam.ts';
+import { createIoamObject } from '../iproute/ioam.ts';
 import { createIpLinkObject } from '../iproute/link.ts';
 import type { DeviceNames } from '../iproute/route.ts';
 import { makeIpRoute } from '../iproute/route.ts';
@@ -66,7 +66,8 @@ export function ipObjectHandlers(resolveNetns?: (name: string) => number | undef
     link: createIpLinkObject(resolveNetns),
     address: ipAddressObject,
     route: routeObject,
-    ioam: doIoam,
+    // iproute2 6.9 added `ip ioam monitor`; the daemon relays the ioam6_events group.
+    ioam: createIoamObject({ monitor: true }),
   };
 }
 

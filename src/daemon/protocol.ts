@@ -16,6 +16,19 @@ export const V6STACK_MSG_OPEN = 0x10;
 export const V6STACK_OPEN_ATTR_PROTOCOL = 1; // u32: NETLINK_ROUTE, NETLINK_GENERIC
 export const V6STACK_OPEN_ATTR_NETNS = 2; // string: namespace name; absent: init_net
 
+/**
+ * setsockopt on the connection's netlink socket, for what a client cannot do by sending
+ * datagrams: joining and leaving multicast groups. A control type below NLMSG_MIN_TYPE, so it
+ * never names a family or an rtnetlink message (a netlink socket would only ack it). Payload:
+ * attributes; the answer is an NLMSG_ERROR ack with setsockopt's result, then the end-of-replies
+ * frame. Only SOL_NETLINK NETLINK_ADD_MEMBERSHIP / NETLINK_DROP_MEMBERSHIP are served; other
+ * options answer -ENOPROTOOPT.
+ */
+export const V6STACK_MSG_SETSOCKOPT = 0x0f;
+export const V6STACK_SOCKOPT_ATTR_LEVEL = 1; // u32: SOL_NETLINK
+export const V6STACK_SOCKOPT_ATTR_NAME = 2; // u32: NETLINK_ADD_MEMBERSHIP, NETLINK_DROP_MEMBERSHIP
+export const V6STACK_SOCKOPT_ATTR_VALUE = 3; // u32: the group
+
 /** Largest datagram a client may send: the netlink socket's default sk_sndbuf (212992). */
 export const MAX_FRAME = 212992;
 

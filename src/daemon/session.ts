@@ -9,6 +9,13 @@
  * `maxPending` frames wait, and a reply stops between datagrams until the client has read
  * what was written (the socket's 'drain'), so a client that never reads stalls only itself.
  * Garbage closes the connection; nothing a client sends reaches another session.
+ *
+ * Multicast. A SETSOCKOPT frame joins or leaves a group of the connection's socket. Datagrams
+ * the kernel then sends to the group are relayed as frames as they arrive: between exchanges
+ * on their own, or inside an exchange among its replies when they arrive during one (a netlink
+ * socket's queue mixes them the same way). Relaying waits for the client like replies do; what
+ * arrives meanwhile waits in the socket's queue, and beyond its receive buffer is dropped and
+ * counted (sk_drops), as on a netlink socket; the overrun error is not relayed.
  */
 
 import type { Socket } from 'node:net';
@@ -18,11 +25,29 @@ import { emitNetlinkAck } from '../netlink/errors.ts';
 import { NlAttrCursor, NlMsgBuilder } from '../netlink/message.ts';
 import type { NetlinkTable } from '../netlink/socket.ts';
 import { NetlinkSocket } from '../netlink/socket.ts';
-import { EAGAIN, ENOENT, EPROTONOSUPPORT } from '../uapi/errno.ts';
-import { NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_ROUTE, NLMSG_HDRLEN, SOL_NETLINK } from '../uapi/netlink.ts';
+import { EAGAIN, ENOENT, ENOPROTOOPT, EPROTONOSUPPORT } from '../uapi/errno.ts';
+import {
+  NETLINK_ADD_MEMBERSHIP,
+  NETLINK_CAP_ACK,
+  NETLINK_DROP_MEMBERSHIP,
+  NETLINK_EXT_ACK,
+  NETLINK_GET_STRICT_CHK,
+  NETLINK_ROUTE,
+  NLMSG_HDRLEN,
+  SOL_NETLINK,
+} from '../uapi/netlink.ts';
 import { u16le, u32le } from '../wire/bytes.ts';
 import { END_FRAME, FrameDecoder, encodeFrame } from './framing.ts';
-import { MAX_FRAME, V6STACK_MSG_OPEN, V6STACK_OPEN_ATTR_NETNS, V6STACK_OPEN_ATTR_PROTOCOL } from './protocol.ts';
+import {
+  MAX_FRAME,
+  V6STACK_MSG_OPEN,
+  V6STACK_MSG_SETSOCKOPT,
+  V6STACK_OPEN_ATTR_NETNS,
+  V6STACK_OPEN_ATTR_PROTOCOL,
+  V6STACK_SOCKOPT_ATTR_LEVEL,
+  V6STACK_SOCKOPT_ATTR_NAME,
+  V6STACK_SOCKOPT_ATTR_VALUE,
+} from './protocol.ts';
 
 export interface SessionOptions {
   readonly table: NetlinkTable;
@@ -56,6 +81,37 @@ export function parseOpen(frame: Uint8Array): { protocol: number; netns: string 
   return { protocol, netns };
 }
 
+/** What a SETSOCKOPT frame asks for, or undefined when the frame is not one. */
+export function parseSetsockopt(frame: Uint8Array): { level: number; name: number; value: number } | undefined {
+  if (frame.length < NLMSG_HDRLEN) return undefined;
+  const len = u32le(frame, 0);
+  if (len !== frame.length || u16le(frame, 4) !== V6STACK_MSG_SETSOCKOPT) return undefined;
+  let level: number | undefined;
+  let name: number | undefined;
+  let value: number | undefined;
+  const c = new NlAttrCursor(frame, NLMSG_HDRLEN, len - NLMSG_HDRLEN);
+  while (c.next()) {
+    const d = c.data;
+    if (d.length !== 4) continue;
+    if (c.type === V6STACK_SOCKOPT_ATTR_LEVEL) level = u32le(d, 0);
+    else if (c.type === V6STACK_SOCKOPT_ATTR_NAME) name = u32le(d, 0);
+    else if (c.type === V6STACK_SOCKOPT_ATTR_VALUE) value = u32le(d, 0);
+  }
+  if (c.leftover !== 0 || level === undefined || name === undefined || value === undefined) return undefined;
+  return { level, name, value };
+}
+
+/** The session's netlink socket: tells the session when a multicast datagram was queued. */
+class RelayedNetlinkSocket extends NetlinkSocket {
+  onMulticast: (() => void) | undefined;
+
+  override _broadcastDeliver(datagram: Uint8Array): boolean {
+    const queued = super._broadcastDeliver(datagram);
+    if (queued) this.onMulticast?.();
+    return queued;
+  }
+}
+
 export class Session {
   readonly socket: Socket;
   readonly cred: Credentials;
@@ -65,6 +121,8 @@ export class Session {
   #nl: NetlinkSocket | undefined;
   #running = false;
   #closed = false;
+  /** Multicast datagrams wait in the socket's queue to be relayed. */
+  #multicast = false;
   /** The most frames ever waiting at once (for tests of the memory bound). */
   maxQueued = 0;
   /** Frames served. */
@@ -107,9 +165,15 @@ export class Session {
     try {
       while (!this.#closed) {
         const frame = this.#pending.shift();
-        if (frame === undefined) break;
+        if (frame === undefined && !this.#multicast) break;
         if (this.#pending.length < this.#opts.maxPending >> 1 && this.socket.isPaused()) this.socket.resume();
         try {
+          if (frame === undefined) {
+            // Between exchanges: relay what the groups sent.
+            this.#multicast = false;
+            await this.#relayQueued();
+            continue;
+          }
           await this.#serve(frame);
         } catch (e) {
           this.#opts.onError(this, e);
@@ -129,17 +193,47 @@ export class Session {
       this.#open(frame);
       return;
     }
+    const opt = parseSetsockopt(frame);
+    if (opt !== undefined) {
+      const b = new NlMsgBuilder();
+      emitNetlinkAck(b, frame, 0, this.#setsockopt(nl, opt.level, opt.name, opt.value), undefined, { portid: nl.portid });
+      if (await this.#write(encodeFrame(b.toBytes()))) await this.#write(END_FRAME);
+      return;
+    }
     // A failed sendmsg (an errno for the caller on a real socket) yields no datagram.
     nl.sendmsg(frame);
+    if (!(await this.#relayQueued())) return;
+    await this.#write(END_FRAME);
+  }
+
+  /** The options a client may set: group membership (the socket checks the group and the caller's rights). */
+  #setsockopt(nl: NetlinkSocket, level: number, name: number, value: number): number {
+    if (level !== SOL_NETLINK || (name !== NETLINK_ADD_MEMBERSHIP && name !== NETLINK_DROP_MEMBERSHIP)) return -ENOPROTOOPT;
+    return nl.setsockopt(level, name, value);
+  }
+
+  /** Writes every datagram the socket has queued; false once the connection is gone. */
+  async #relayQueued(): Promise<boolean> {
+    const nl = this.#nl;
+    if (nl === undefined) return true;
     for (;;) {
       const d = nl.recvmsg();
       if (typeof d === 'number') {
         if (d !== -EAGAIN) continue; // -ENOBUFS is reported once; read what is queued
         break;
       }
-      if (!(await this.#write(encodeFrame(d)))) return;
+      if (!(await this.#write(encodeFrame(d)))) return false;
     }
-    await this.#write(END_FRAME);
+    return true;
+  }
+
+  /** A multicast datagram was queued: relay it as soon as no exchange is being served. */
+  #onMulticast(): void {
+    this.#multicast = true;
+    // Deferred: the sender is in the middle of its own work (a packet, another request).
+    if (!this.#running) queueMicrotask(() => {
+      if (!this.#running && !this.#closed) void this.#run();
+    });
   }
 
   /** The OPEN exchange; anything else as the first frame ends the connection. */
@@ -155,15 +249,13 @@ export class Session {
     if (net === undefined) err = -ENOENT;
     else if (table.kernel(req.protocol) === undefined) err = -EPROTONOSUPPORT;
     else {
-      const sock = NetlinkSocket.open(table, net, req.protocol, this.cred);
-      if (typeof sock === 'number') err = sock;
-      else {
-        sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1);
-        sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 0);
-        // ip sets strict dump checking on its route socket (rtnl_set_strict_dump).
-        if (req.protocol === NETLINK_ROUTE) sock.setsockopt(SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1);
-        this.#nl = sock;
-      }
+      const sock = new RelayedNetlinkSocket(table, net, req.protocol, this.cred);
+      sock.onMulticast = () => this.#onMulticast();
+      sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1);
+      sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 0);
+      // ip sets strict dump checking on its route socket (rtnl_set_strict_dump).
+      if (req.protocol === NETLINK_ROUTE) sock.setsockopt(SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1);
+      this.#nl = sock;
     }
     const b = new NlMsgBuilder();
     emitNetlinkAck(b, frame, 0, err, undefined, { portid: 0 });

@@ -27,7 +27,10 @@
  * object instead: the usage gains the `ip ioam monitor` line, and `monitor` joins the
  * "ioam6_events" group (genl_add_mcast_grp) and prints each IOAM6_EVENT_TRACE as
  * `[TRACE] Namespace=N NodeLen=N Type=0x... Data=hex` until the stream ends (rtnl_listen). It
- * needs a transport that can listen (`NetlinkListenTransport`).
+ * needs a transport that can listen (`NetlinkListenTransport`: the daemon's DaemonTransport,
+ * or a wrapper over an in-process socket). print_trace uses printf, so -j changes nothing.
+ * Type is the attribute as sent: Linux sends the trace type shifted left by 8 (Type=0xf0000000
+ * for 0xf00000, see src/ipv6/ioam6-events.ts).
  *
  * Where iproute2 would dereference a missing attribute (a kernel reply without
  * IOAM6_ATTR_NS_ID or IOAM6_ATTR_SC_DATA), the value prints as 0 / no data instead.
@@ -346,7 +349,7 @@ async function genlInitHandle(ctx: IpContext): Promise<{ grth: RtnlHandle; famil
  */
 export interface NetlinkListenTransport extends NetlinkTransport {
   /** setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group): 0 or a negative errno. */
-  addMembership(group: number): number;
+  addMembership(group: number): number | Promise<number>;
   receive(): Promise<Uint8Array | { readonly errno: number } | undefined>;
 }
 
@@ -402,7 +405,7 @@ async function genlAddMcastGrp(grth: RtnlHandle, t: NetlinkListenTransport, fami
   }
   const id = findGroup(msg.bytes, groups[0], groups[1], group, err);
   if (id === undefined) return ENOENT;
-  const joined = t.addMembership(id);
+  const joined = await t.addMembership(id);
   return joined < 0 ? -joined : 0;
 }
 
