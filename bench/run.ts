@@ -11,6 +11,7 @@ import { forwardBench } from './forward.ts';
 import { ioam6GenlBench } from './ioam6-genl.ts';
 import { ioamBench } from './ioam.ts';
 import { pcapStatsBench } from './pcap-stats.ts';
+import { simBench } from './sim.ts';
 
 export interface BenchOptions {
   readonly packets: number | undefined;
@@ -23,7 +24,7 @@ export interface Bench {
   run(opts: BenchOptions): Promise<string>;
 }
 
-const BENCHES: readonly Bench[] = [pcapStatsBench, ioam6GenlBench, fibLookupBench, forwardBench, ioamBench];
+const BENCHES: readonly Bench[] = [pcapStatsBench, ioam6GenlBench, fibLookupBench, forwardBench, ioamBench, simBench];
 
 function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown cpu';

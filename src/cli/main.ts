@@ -12,6 +12,9 @@ import { daemonCommand } from './daemon.ts';
 import { ipCommand } from './ip.ts';
 import { nstatCommand } from './nstat.ts';
 import { sysctlCommand } from './sysctl.ts';
+import { replayCommand } from './replay.ts';
+import { simCommand } from './sim.ts';
+import { ioamCommand } from './ioam.ts';
 
 export interface Command {
   readonly name: string;
@@ -19,7 +22,7 @@ export interface Command {
   run(argv: readonly string[], io: Io): Promise<number> | number;
 }
 
-const COMMANDS: readonly Command[] = [startCommand, pcapCommand, daemonCommand, ipCommand, sysctlCommand, nstatCommand];
+const COMMANDS: readonly Command[] = [startCommand, pcapCommand, daemonCommand, ipCommand, sysctlCommand, nstatCommand, replayCommand, simCommand, ioamCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -1,16 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { main } from './main.ts';
 import { memoryIo } from './output.ts';
 
-test('npm start: every sample capture decoded, the kernel trace shown, a node configured through the bus', async () => {
+test('npm start: simulates examples/default.yaml, writes its captures and shows the IOAM trace h2 received', async () => {
   const io = memoryIo();
   assert.equal(await main(['start'], io), 0, io.err.text);
   const out = io.out.text;
-  for (const f of ['gtpu-n3.pcap', 'ipv6-exthdrs.pcap', 'kernel-ioam-transit.pcapng']) assert.match(out, new RegExp(`=== ${f.replace('.', '\\.')}\\n`));
-  assert.match(out, /node_id: 0xbeef/);
-  assert.match(out, /^2001:db8:3::\/64 {2}encap ioam6 freq 1\/1 mode inline trace prealloc type 0xf00000 ns 123 size 48 dev veth0 metric 1024 pref medium$/m);
-  assert.match(out, /^namespace 123 \[schema 7\], data 0xdeadbeef, wide 0xcafec0caf00dc0de$/m);
-  assert.match(out, /^RTNETLINK answers: File exists\n\(exit status 1\)$/m);
-  assert.equal(io.err.text, '');
+  const dir = /^Open the captures with Wireshark or tshark: (.+)$/m.exec(out)?.[1];
+  assert.ok(dir !== undefined, out);
+  try {
+    assert.match(out, /^v6stack sim: .*examples\/default\.yaml, seed 1: 3s of virtual time, \d+ events$/m);
+    assert.match(out, /^ {2}video +udp +h1 -> h2 +2000 /m);
+    assert.match(out, /^ {2}path r1\(1\) > r2\(2\) > h2\(3\): \d+ packets$/m);
+    assert.match(out, /^ {2}h2:eth0 +.+h2-eth0\.pcapng +\d+ packets$/m);
+    assert.match(out, /^IOAM: \d+ traces \(pre-allocated \d+, incremental 0\), \d+ hops, 0 overflowed;/m);
+    assert.match(out, /^1 00:00:00\.\d+ IP6 2001:db8:1::1\.\d+ > 2001:db8:2::1\.5004: HBH IOAM\(ns 123 trace 0xf00000 hops 2\/3\) UDP, length 1000$/m);
+    assert.match(out, /^ {20}ingress_if: 20$/m);
+    assert.equal(io.err.text, '');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
