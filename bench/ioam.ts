@@ -1,13 +1,13 @@
 /**
  * Issue 5's benchmark: the cost of IOAM on a transit node and on an encapsulating node. Every
  * case runs through the same kind of node (bench/transit-rig.ts: a Kernel configured with `ip`
- * and `sysctl`), in one process, one after the other, best of two:
+ * and `sysctl`), in one process, in interleaved rounds, best round of each:
  * - baseline: plain forwarding of 100-byte UDP packets;
  * - transit 0xf00000: the packet carries a Hop-by-Hop Pre-allocated Trace (hop limit + node id,
  *   ingress/egress ids, timestamp seconds, sub-seconds: 16 octets per node, room for 8 nodes)
  *   and R, with ioam6_enabled on r0 and namespace 123 configured, fills its entry;
  * - transit 0xfff002: every field Linux fills, wide ones too, and the Opaque State Snapshot with
- *   a 12-octet schema (a 68-octet entry per node, room for 3 nodes);
+ *   a 12-octet schema (a 76-octet entry per node, room for 2 nodes);
  * - encap: a plain packet; R's route adds an outer IPv6 header with a 0xf00000 trace of 8 nodes
  *   (`encap ioam6 mode encap`) and fills its own entry.
  * The template is copied into the buffer for every packet in every case (RemainingLen starts
@@ -22,6 +22,7 @@ import { traceNodeLen } from '../src/wire/ioam-trace.ts';
 import { NEXTHDR_HOP, NEXTHDR_UDP } from '../src/uapi/ipv6.ts';
 
 const UDP_LEN = 60;
+const ROUNDS = 4;
 const NS = 123;
 
 /** IPv6 + Hop-by-Hop (PadN, IOAM Pre-allocated Trace of `size` octets) + 60 octets of UDP. */
@@ -71,7 +72,7 @@ const IOAM_NODE = {
     ['net.ipv6.conf.r0.ioam6_id', '11'],
     ['net.ipv6.conf.r1.ioam6_id', '12'],
   ] as const,
-  ip: [`ioam namespace add ${NS} data 0xdeadbeef wide 0xcafec0caf00dc0de`, 'ioam schema add 7 0x0102030405060708090a0b0c', `ioam namespace set ${NS} schema 7`],
+  ip: [`ioam namespace add ${NS} data 0xdeadbeef wide 0xcafec0caf00dc0de`, 'ioam schema add 7 twelve-bytes', `ioam namespace set ${NS} schema 7`],
 };
 
 interface Case {
@@ -80,6 +81,14 @@ interface Case {
   readonly packet: Uint8Array;
   /** What B must see: the packet's length, and a check of its bytes. */
   readonly check: (b: Uint8Array) => string | undefined;
+}
+
+/** An 0xfff002 entry: NodeLen octets, then the snapshot's schema word and its 12 octets of data. */
+const FULL_ENTRY = traceNodeLen(0xfff002) * 4 + 4 + 12;
+
+/** RemainingLen of the trace at `off` of `b`, in octets. */
+function remainingOctets(b: Uint8Array, traceOff: number): number {
+  return ((b[traceOff + 3] ?? 0) & 0x7f) * 4;
 }
 
 /** The hop count a trace at `off` of `b` reports as filled (size - RemainingLen*4) / NodeLen*4. */
@@ -109,10 +118,10 @@ export const ioamBench: Bench = {
         check: (b) => (filledHops(b, 48, 128) === 1 ? undefined : `${filledHops(b, 48, 128)} hops filled`),
       },
       {
-        name: 'transit, trace type 0xfff002 (3 nodes of 68 octets)',
+        name: 'transit, trace type 0xfff002 (2 nodes of 76 octets with the snapshot)',
         rig: transit,
-        packet: ioamPacket(0xfff002, 3 * traceNodeLen(0xfff002) * 4),
-        check: (b) => (filledHops(b, 48, 3 * traceNodeLen(0xfff002) * 4) === 1 ? undefined : 'no hop filled'),
+        packet: ioamPacket(0xfff002, 2 * FULL_ENTRY),
+        check: (b) => (remainingOctets(b, 48) === FULL_ENTRY ? undefined : `RemainingLen ${remainingOctets(b, 48)} octets, expected ${FULL_ENTRY}`),
       },
       {
         name: 'encap, trace type 0xf00000 (8 nodes)',
@@ -130,12 +139,19 @@ export const ioamBench: Bench = {
       const bad = c.check(last);
       if (bad !== undefined) throw new Error(`${c.name}: ${bad}`);
     }
-    const rates = cases.map((c) => count / Math.min(c.rig.run(c.packet, count), c.rig.run(c.packet, count)));
+    // Rounds over all cases, best of each: every case sees the same JIT state and machine noise.
+    const best = cases.map(() => Number.POSITIVE_INFINITY);
+    for (let round = 0; round < ROUNDS; round++) {
+      cases.forEach((c, i) => {
+        best[i] = Math.min(best[i] ?? Number.POSITIVE_INFINITY, c.rig.run(c.packet, count));
+      });
+    }
+    const rates = best.map((t) => count / t);
     const base = rates[0] ?? 1;
     const rows = cases.map((c, i) => `| ${c.name} | ${c.packet.length} | **${fmtRate(rates[i] ?? 0)}** | ${((rates[i] ?? 0) / base).toFixed(2)} |`);
     process.stdout.write(cases.map((c, i) => `${c.name}: ${fmtRate(rates[i] ?? 0)} packets/s (${(((rates[i] ?? 0) / base) * 100).toFixed(0)}% of plain)`).join('\n') + '\n');
     return [
-      `### ioam: IOAM on a transit and an encapsulating node (issue 5; ${fmtRate(count)} packets per case, best of two)`,
+      `### ioam: IOAM on a transit and an encapsulating node (issue 5; ${fmtRate(count)} packets per case, best of ${ROUNDS} interleaved rounds)`,
       '',
       '| case | octets in | packets/s | ratio to plain forwarding |',
       '| --- | ---: | ---: | ---: |',

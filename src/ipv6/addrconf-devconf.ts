@@ -9,7 +9,7 @@
  */
 
 import type { Net } from '../net/net.ts';
-import type { DeviceTable } from '../net/netdevice.ts';
+import type { DeviceTable, NetDevice } from '../net/netdevice.ts';
 import type { SysctlEntry } from '../net/sysctl.ts';
 import type { Addrconf, Inet6Dev } from './addrconf.ts';
 import type { Ipv6Addrconf, Ipv6DevConf, Ipv6IfAddr } from './ipv6.ts';
@@ -30,7 +30,8 @@ class SysctlDevConf implements Ipv6DevConf {
   rplSegEnabled = 0;
   acceptSourceRoute = 0;
   readonly #resolve: (leaf: string) => SysctlEntry | undefined;
-  readonly #nameOf: () => string;
+  /** The device whose entries these are; null for `all`, which is never renamed. */
+  readonly #dev: NetDevice | null;
   readonly #fallback: Ipv6DevConf;
   #name = '';
   #forwarding: SysctlEntry | undefined;
@@ -39,15 +40,15 @@ class SysctlDevConf implements Ipv6DevConf {
   #disableIpv6: SysctlEntry | undefined;
   #ioam6Enabled: SysctlEntry | undefined;
 
-  constructor(resolve: (leaf: string) => SysctlEntry | undefined, nameOf: () => string, mtu: number) {
+  constructor(resolve: (leaf: string) => SysctlEntry | undefined, dev: NetDevice | null, mtu: number) {
     this.#resolve = resolve;
-    this.#nameOf = nameOf;
+    this.#dev = dev;
     this.#fallback = defaultDevConf(mtu);
     this.#refresh();
   }
 
   #refresh(): void {
-    this.#name = this.#nameOf();
+    this.#name = this.#dev === null ? '' : this.#dev.name;
     this.#forwarding = this.#resolve('forwarding');
     this.#hopLimit = this.#resolve('hop_limit');
     this.#mtu6 = this.#resolve('mtu');
@@ -56,7 +57,8 @@ class SysctlDevConf implements Ipv6DevConf {
   }
 
   #fresh(): void {
-    if (this.#nameOf() !== this.#name) this.#refresh();
+    const dev = this.#dev;
+    if (dev !== null && dev.name !== this.#name) this.#refresh();
   }
 
   get forwarding(): number {
@@ -122,7 +124,7 @@ export class AddrconfIpv6View implements Ipv6Addrconf {
       const e = net.sysctl.lookup(`${CONF_DIR}/all/${leaf}`);
       if (e !== undefined) all.set(leaf, e);
     }
-    this.all = new SysctlDevConf((leaf) => all.get(leaf), () => 'all', defaultDevConf().mtu6);
+    this.all = new SysctlDevConf((leaf) => all.get(leaf), null, defaultDevConf().mtu6);
   }
 
   #idev(ifindex: number): Inet6Dev | undefined {
@@ -139,7 +141,7 @@ export class AddrconfIpv6View implements Ipv6Addrconf {
     const idev = this.#idev(ifindex);
     if (idev === undefined) return undefined;
     const d = idev;
-    const conf = new SysctlDevConf((leaf) => d.conf.get(leaf), () => d.dev.name, idev.dev.mtu);
+    const conf = new SysctlDevConf((leaf) => d.conf.get(leaf), d.dev, idev.dev.mtu);
     this.#byIndex[ifindex] = { idev, conf };
     return conf;
   }

@@ -59,7 +59,6 @@ import {
 import { RTN_ANYCAST, RTN_LOCAL } from '../uapi/rtnetlink.ts';
 import { u16, u32 } from '../wire/bytes.ts';
 import { IPV6_FIELD } from '../wire/ipv6.ts';
-import type { OptionLimits } from '../wire/ipv6-options.ts';
 import { ROUTING_FIELD } from '../wire/ipv6-routing.ts';
 import { type Inet6Protocol, IP6SKB_HOPBYHOP, IP6SKB_JUMBOGRAM, IP6SKB_ROUTERALERT, type Ipv6Net } from './ipv6.ts';
 import { addrIsMulticast, ip6DstInput, ip6RouteInput } from './input.ts';
@@ -80,8 +79,8 @@ const ADDR_LEN = 16;
 const JUMBO_DATA_LEN = 4;
 const RA_DATA_LEN = 2;
 
-/** The walk's own rules; the option count is checked here against the live sysctl. */
-const LINUX_TLV: OptionLimits = Object.freeze({ validation: 'linux' });
+/** ip6_parse_tlv's limit on consecutive padding bytes. */
+const MAX_PAD_RUN = 7;
 
 const BAD_TLV = verdictDrop(SKB_DROP_REASON_IP_INHDR);
 const DROP_UNHANDLED = verdictDrop(SKB_DROP_REASON_UNHANDLED_PROTO);
@@ -126,17 +125,38 @@ function ip6ParseTlv(ip6: Ipv6Net, pkb: PacketBuffer, hopbyhop: boolean, hdr: nu
   }
   const nh = pkb.networkHeader;
   const table = hopbyhop ? ip6.hbhOptions : ip6.dstOptions;
-  const c = ip6.optCursor.reset(pkb.buf, hdr, LINUX_TLV);
-  while (c.next()) {
-    const t = c.type;
-    if (t === IPV6_TLV_PAD1 || t === IPV6_TLV_PADN) continue;
-    if (c.count > max) return BAD_TLV;
-    const optoff = c.offset - nh;
-    const handler = table[t];
-    const v = handler !== undefined ? handler(ip6, pkb, optoff) : ip6TlvoptUnknown(ip6, pkb, optoff, disallowUnknowns);
-    if (v !== VERDICT_CONTINUE) return v;
+  const b = pkb.buf;
+  // The walk of ip6_parse_tlv over bytes (the caller checked the header fits): padding runs of
+  // at most 7 bytes, PadN data all zero, every option inside the header, at most `max` others.
+  const end = hdr + extLen(b, hdr);
+  let p = hdr + 2;
+  let padlen = 0;
+  let count = 0;
+  while (p < end) {
+    const t = b[p] ?? 0;
+    if (t === IPV6_TLV_PAD1) {
+      if (++padlen > MAX_PAD_RUN) return BAD_TLV;
+      p++;
+      continue;
+    }
+    if (p + 2 > end) return BAD_TLV;
+    const optLen = (b[p + 1] ?? 0) + 2;
+    if (p + optLen > end) return BAD_TLV;
+    if (t === IPV6_TLV_PADN) {
+      padlen += optLen;
+      if (padlen > MAX_PAD_RUN) return BAD_TLV;
+      for (let i = p + 2; i < p + optLen; i++) if (b[i] !== 0) return BAD_TLV;
+    } else {
+      if (++count > max) return BAD_TLV;
+      padlen = 0;
+      const optoff = p - nh;
+      const handler = table[t];
+      const v = handler !== undefined ? handler(ip6, pkb, optoff) : ip6TlvoptUnknown(ip6, pkb, optoff, disallowUnknowns);
+      if (v !== VERDICT_CONTINUE) return v;
+    }
+    p += optLen;
   }
-  return c.error === undefined ? VERDICT_CONTINUE : BAD_TLV;
+  return VERDICT_CONTINUE;
 }
 
 /** ipv6_parse_hopopts: the Hop-by-Hop header right after the fixed header. */

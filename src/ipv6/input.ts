@@ -133,6 +133,8 @@ export function ip6RcvCore(ip6: Ipv6Net, dev: NetDevice, pkb: PacketBuffer): num
   const mib = ip6.mib;
   const len = pkb.length;
   ip6.cb.reset(dev.ifindex);
+  // A received packet has no dst yet (a veth scrubs the sender's: skb_scrub_packet).
+  pkb.route = null;
   mib.inc(IPSTATS_MIB_INPKTS);
   mib.add(IPSTATS_MIB_INOCTETS, len);
   const idev = ip6.devConf(dev.ifindex);
@@ -171,12 +173,13 @@ export function ip6RcvCore(ip6: Ipv6Net, dev: NetDevice, pkb: PacketBuffer): num
   return VERDICT_CONTINUE;
 }
 
-/** ip6_rcv_finish: route lookup (ip6_route_input) and dst_input. */
+/** ip6_rcv_finish: route lookup (ip6_route_input) unless routed already, and dst_input. */
 export function ip6RcvFinish(ip6: Ipv6Net, dev: NetDevice, pkb: PacketBuffer): number {
   const b = pkb.buf;
   const dst = pkb.networkHeader + F.DST_ADDR;
   if (addrIsMulticast(b, dst)) return ip6McInput(ip6, pkb);
-  const rt = ip6RouteInput(ip6, dev.ifindex, pkb);
+  // skb_valid_dst: a Hop-by-Hop handler (IOAM) may have routed the packet already.
+  const rt = pkb.route !== null ? (pkb.route as Fib6Route) : ip6RouteInput(ip6, dev.ifindex, pkb);
   return ip6DstInput(ip6, pkb, rt);
 }
 

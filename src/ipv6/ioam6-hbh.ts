@@ -353,9 +353,9 @@ export class Ioam6HbhNet {
     if (nodelen !== traceNodeLen(u24(b, trace + T_TYPE))) return BAD_OPTION;
     const ns = this.ioam.namespace(u16(b, trace + T_NS));
     if (ns === undefined) return VERDICT_CONTINUE;
-    // skb_valid_dst is always false here: Hop-by-Hop comes before ip6_rcv_finish's lookup, and
-    // a second IOAM option finds the same route again (the destination does not change).
-    ip6RouteInput(ip6, ip6.cb.iif, pkb);
+    // if (!skb_valid_dst(skb)) ip6_route_input(skb): ip6_rcv_core cleared the route, so the
+    // first IOAM option routes the packet and a second one (and ip6_rcv_finish) reuses it.
+    if (pkb.route === null) ip6RouteInput(ip6, ip6.cb.iif, pkb);
     if (linux) {
       this.fill(pkb, ns, trace, true);
       this.#notify(pkb, trace);
