@@ -124,8 +124,10 @@ export async function transitRig(opts: TransitRigOptions = {}): Promise<TransitR
         const o = pkb.put(template.length);
         pkb.buf.set(template, o);
         if (dsts !== undefined) {
+          // Byte by byte: a subarray per packet would be the harness's own allocation.
           const k = (i % n) * 16;
-          pkb.buf.set(dsts.subarray(k, k + 16), o + 24);
+          const b = pkb.buf;
+          for (let j = 0; j < 16; j++) b[o + 24 + j] = dsts[k + j] ?? 0;
         }
         rx(r0, pkb);
       }
