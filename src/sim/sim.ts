@@ -41,6 +41,7 @@ import type { FlowReport, LinkReport, NodeReport, SimReport, WireReport } from '
 import { summarize } from './report.ts';
 import type { Topology } from './topology.ts';
 import { FlowRunner, type TrafficStack } from './traffic.ts';
+import { socketTrafficStack } from './sockets.ts';
 
 /** What running one configuration line printed. */
 export interface ShellResult {
@@ -68,7 +69,7 @@ export interface SimOptions {
   readonly untilNs?: number;
   /** The shell for setup lines, given the kernel the simulation built. */
   readonly shell: (kernel: Kernel) => SetupShell;
-  /** The traffic generators' access to the stacks; required when the topology has traffic. */
+  /** The traffic generators' access to the stacks (default: the kernel's UDP and ping sockets). */
   readonly traffic?: (kernel: Kernel) => TrafficStack;
   /** Where the capture of `node:dev` goes; without it captures are not written. */
   readonly captureSink?: (node: string, dev: string) => ByteSink;
@@ -316,9 +317,7 @@ export async function buildSimulation(topology: Topology, options: SimOptions): 
   }
 
   if (t.traffic.length > 0) {
-    const make = options.traffic;
-    if (make === undefined) return fail(t, t.traffic[0]?.line ?? 1, 'traffic', 'this simulator build has no traffic stack');
-    const stack = make(kernel);
+    const stack = (options.traffic ?? socketTrafficStack)(kernel);
     for (const [i, spec] of t.traffic.entries()) {
       const from = sim.net(spec.from);
       const dst = parseIpv6Address(spec.dst);
