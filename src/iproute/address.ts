@@ -731,6 +731,15 @@ export async function printLinkinfo(ctx: IpContext, ll: LlMap, m: NlMsgView, o: 
       p.printString(PRINT_ANY, 'broadcast', '%s', llAddrN2a(brd));
     }
   }
+  const nsidAttr = tb.get(IFLA_LINK_NETNSID);
+  if (nsidAttr !== undefined && nsidAttr.length >= 4) {
+    const id = tb.u32(IFLA_LINK_NETNSID) | 0;
+    // iproute2 names the namespace when RTM_GETNSID maps the id to one of /run/netns; v6stack
+    // does not serve RTM_GETNSID, so the id is printed as iproute2 prints an unnamed one.
+    if (p.isJsonContext()) p.printInt(PRINT_JSON, 'link_netnsid', null, id);
+    else if (id >= 0) p.printInt(PRINT_FP, null, ' link-netnsid %d', id);
+    else p.printString(PRINT_FP, null, ' link-netnsid %s', 'unknown');
+  }
   if (tb.has(IFLA_PROTO_DOWN) && tb.u8(IFLA_PROTO_DOWN)) p.printBool(PRINT_ANY, 'proto_down', ' protodown on ', true);
   if (ctx.details) {
     const u = (attr: number, key: string, fmt: string): void => {

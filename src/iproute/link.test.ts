@@ -190,6 +190,10 @@ test('ip link set netns NAME moves the device; the peer shows the index it canno
   // veth whose peer is in another namespace: `va@if2: <BROADCAST,MULTICAST>`).
   const r = await ip('-n', 'other', 'link', 'show', 'v1');
   assert.equal(r.out.split('\n')[0], '2: v1@if3: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000');
+  // After the link-layer address, as iproute2 prints an id it has no name for (no RTM_GETNSID).
+  assert.match(r.out.split('\n')[1] ?? '', /^ {4}link\/ether [0-9a-f:]{17} brd ff:ff:ff:ff:ff:ff link-netnsid 0$/);
+  const j = JSON.parse((await ip('-n', 'other', '-j', 'link', 'show', 'v1')).out) as Array<{ link_netnsid?: number }>;
+  assert.equal(j[0]?.link_netnsid, 0);
   assert.equal(other.value.peernet2id(net), 0);
   // By number: the namespace id.
   assert.equal((await ip('-n', 'other', 'link', 'set', 'v1', 'netns', String(net.id))).status, 0);
