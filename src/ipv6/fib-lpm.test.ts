@@ -115,6 +115,8 @@ describe('Fib6Lpm: the multibit index alone', () => {
             const p = all.length === 0 ? undefined : all[pick % all.length];
             const a = p === undefined || pick % 5 === 0 ? noise : probeIn(p.dst, p.len, noise);
             assert.equal(lpm.lookup(a, 0), best(a)?.id ?? -1, `probe ${Buffer.from(a).toString('hex')}`);
+            const v = new DataView(a.buffer, a.byteOffset, 16);
+            assert.equal(lpm.lookupWords(v.getInt32(0), v.getInt32(4), v.getInt32(8), v.getInt32(12)), best(a)?.id ?? -1);
           }
         },
       ),

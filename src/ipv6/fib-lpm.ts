@@ -115,22 +115,46 @@ export class Fib6Lpm {
     return this.scan(~c, dst, off, best - 1);
   }
 
+  /**
+   * `lookup` for an address given as four big-endian int32 words (what a caller that has read
+   * the address once for other reasons passes on): the bytes come out of the words by shifts,
+   * with no reads of the packet.
+   */
+  lookupWords(w0: number, w1: number, w2: number, w3: number): number {
+    const s = this.slots;
+    let i = ROOT * NODE + (w0 >>> 24) * SLOT;
+    let best = s[i + 1] ?? 0;
+    let c = s[i] ?? 0;
+    // Bit offset of the next byte; nodes end at depth 120, so it never passes 120.
+    let d = 8;
+    while (c > 0) {
+      const w = d < 32 ? w0 : d < 64 ? w1 : d < 96 ? w2 : w3;
+      i = c * NODE + ((w >>> (24 - (d & 31))) & 0xff) * SLOT;
+      const b = s[i + 1] ?? 0;
+      if (b !== 0) best = b;
+      c = s[i] ?? 0;
+      d += STRIDE;
+    }
+    if (c === 0) return best - 1;
+    return this.scanWords(~c, w0, w1, w2, w3, best - 1);
+  }
+
   /** The longest bucket entry covering the address, else `best`. Entries are longest first. */
   private scan(o: number, dst: Uint8Array, off: number, best: number): number {
+    return this.scanWords(o, wordAt(dst, off), wordAt(dst, off + 4), wordAt(dst, off + 8), wordAt(dst, off + 12), best);
+  }
+
+  private scanWords(o: number, w0: number, w1: number, w2: number, w3: number, best: number): number {
     const b = this.buckets;
-    const w0 = wordAt(dst, off);
-    const w1 = wordAt(dst, off + 4);
-    const w2 = wordAt(dst, off + 8);
-    const w3 = wordAt(dst, off + 12);
     const end = o + B_HEAD + (b[o + B_COUNT] ?? 0) * ENTRY;
     for (let p = o + B_HEAD; p < end; p += ENTRY) {
       const m = (b[p + E_LEN] ?? 0) * 4;
-      const x =
-        ((w0 ^ (b[p] ?? 0)) & (MASKS[m] ?? 0)) |
-        ((w1 ^ (b[p + 1] ?? 0)) & (MASKS[m + 1] ?? 0)) |
-        ((w2 ^ (b[p + 2] ?? 0)) & (MASKS[m + 2] ?? 0)) |
-        ((w3 ^ (b[p + 3] ?? 0)) & (MASKS[m + 3] ?? 0));
-      if (x === 0) return b[p + E_ID] ?? -1;
+      // Word by word: most entries of a bucket already differ in the first or second word.
+      if (((w0 ^ (b[p] ?? 0)) & (MASKS[m] ?? 0)) !== 0) continue;
+      if (((w1 ^ (b[p + 1] ?? 0)) & (MASKS[m + 1] ?? 0)) !== 0) continue;
+      if (((w2 ^ (b[p + 2] ?? 0)) & (MASKS[m + 2] ?? 0)) !== 0) continue;
+      if (((w3 ^ (b[p + 3] ?? 0)) & (MASKS[m + 3] ?? 0)) !== 0) continue;
+      return b[p + E_ID] ?? -1;
     }
     return best;
   }

@@ -147,6 +147,11 @@ export class Fib6Trie<R> {
     return this.lpm.lookup(dst, off);
   }
 
+  /** `lookupNode` for an address given as four big-endian int32 words. */
+  lookupNodeWords(w0: number, w1: number, w2: number, w3: number): number {
+    return this.lpm.lookupWords(w0, w1, w2, w3);
+  }
+
   /** Bytes of the lookup index (fib-lpm.ts) beside the tree. */
   lookupIndexBytes(): number {
     return this.lpm.memoryBytes();

@@ -392,6 +392,99 @@ describe('Fib6 semantics beyond the kernel runs', () => {
   });
 });
 
+describe('the destination cache and the lone-route shortcut', () => {
+  test('answers change with add, delete, ifdown, ifup, setExpires and the clock', () => {
+    let now = 0;
+    const fib = new Fib6({ nowNs: () => now });
+    const dst = a('2001:db8:1:2::5');
+    assert.equal(fib.lookup(dst), undefined);
+    const wide = ok(fib.add({ ...p('2001:db8::/32'), ifindex: V0 }, ADD));
+    assert.equal(fib.lookup(dst), wide);
+    assert.equal(fib.lookup(dst), wide);
+    const narrow = ok(fib.add({ ...p('2001:db8:1::/48'), ifindex: V1 }, ADD));
+    assert.equal(fib.lookup(dst), narrow);
+    ok(fib.delete(p('2001:db8:1::/48')));
+    assert.equal(fib.lookup(dst), wide);
+    // A local-table route answers first, and a throw route there passes to main.
+    const local = ok(fib.add({ ...p('2001:db8:1:2::5/128'), ifindex: V0, table: RT_TABLE_LOCAL }, ADD));
+    assert.equal(fib.lookup(dst), local);
+    ok(fib.delete({ ...p('2001:db8:1:2::5/128'), table: RT_TABLE_LOCAL }));
+    ok(fib.add({ ...p('2001:db8:1::/48'), type: RTN_THROW, table: RT_TABLE_LOCAL }, ADD));
+    assert.equal(fib.lookup(dst), wide);
+    // Device down removes the route; the cached answer goes with it.
+    assert.equal(fib.ifdown(V0, 'down').length, 1);
+    assert.equal(fib.lookup(dst), undefined);
+    // Multipath: a dead member is skipped until ifup, for the same hash.
+    const g1 = ok(fib.add({ ...p('2001:db8::/32'), gateway: a('fe80::1'), ifindex: V0 }, ADD));
+    const g2 = ok(fib.add({ ...p('2001:db8::/32'), gateway: a('fe80::2'), ifindex: V1 }, APPEND));
+    assert.equal(fib.lookup(dst, 0, 0, 0, 2 ** 30), g2);
+    fib.ifdown(V1, 'down');
+    assert.equal(fib.lookup(dst, 0, 0, 0, 2 ** 30), g1);
+    fib.ifup(V1, RTNH_F_DEAD | RTNH_F_LINKDOWN);
+    assert.equal(fib.lookup(dst, 0, 0, 0, 2 ** 30), g2);
+    // Expiry: the answer holds up to the expiry instant and changes right after it.
+    const soon = ok(fib.add({ ...p('2001:db8:1::/48'), ifindex: V1, expires: 1000, table: 254 }, ADD));
+    assert.equal(fib.lookup(dst), soon);
+    now = 1000;
+    assert.equal(fib.lookup(dst), soon);
+    now = 1001;
+    assert.equal(fib.lookup(dst), g1);
+    // setExpires moves the expiry of a route in the FIB.
+    fib.setExpires(soon, 5000);
+    assert.equal(fib.lookup(dst), soon);
+    fib.setExpires(soon, undefined);
+    now = 10_000;
+    assert.equal(fib.lookup(dst), soon);
+    // A strict device lookup is keyed apart from a plain one (and backtracks to the /32).
+    assert.equal(fib.lookup(dst, 0, V0, RT6_LOOKUP_F_IFACE), g1);
+    assert.equal(fib.lookup(dst, 0, V1, RT6_LOOKUP_F_IFACE), soon);
+    assert.equal(fib.lookup(dst, 0, V0, 0), soon);
+  });
+
+  test('ignore_routes_with_linkdown is read afresh on every lookup it matters to', () => {
+    const ignore = new Set<number>();
+    const fib = new Fib6({ ignoreLinkdown: (i) => ignore.has(i) });
+    ok(fib.add({ ...p('2001:db8::/32'), ifindex: V0, metric: 1 }, ADD));
+    ok(fib.add({ ...p('2001:db8::/32'), ifindex: V1, metric: 2 }, ADD));
+    fib.ifdown(V0, 'change');
+    const dst = a('2001:db8::1');
+    for (let i = 0; i < 3; i++) {
+      assert.equal(fib.lookup(dst)?.ifindex, V0);
+      ignore.add(V0);
+      assert.equal(fib.lookup(dst)?.ifindex, V1);
+      ignore.delete(V0);
+    }
+  });
+
+  test('a lone route answers a lookup from any input device unless the device is strict', () => {
+    const fib = new Fib6();
+    const r = ok(fib.add({ ...p('2001:db8::/32'), gateway: a('fe80::1'), ifindex: V1 }, ADD));
+    assert.equal(fib.lookup(a('2001:db8::1'), 0, V0, 0), r);
+    assert.equal(fib.lookup(a('2001:db8::1'), 0, V1, RT6_LOOKUP_F_IFACE), r);
+    assert.equal(fib.lookup(a('2001:db8::1'), 0, V0, RT6_LOOKUP_F_IFACE), undefined);
+    // An oif past int32 must not share a cache entry with the ifindex it wraps to.
+    assert.equal(fib.lookup(a('2001:db8::2'), 0, 2 ** 32 + V1, RT6_LOOKUP_F_IFACE), undefined);
+    assert.equal(fib.lookup(a('2001:db8::2'), 0, V1, RT6_LOOKUP_F_IFACE), r);
+  });
+
+  test('thousands of destinations: the cache grows and every answer stays right', () => {
+    const fib = new Fib6();
+    for (let i = 0; i < 4096; i++) {
+      const dst = new Uint8Array(16);
+      dst.set([0x20, 0x01, 0x0d, 0xb8, i >> 8, i & 0xff]);
+      ok(fib.add({ dst, dstLen: 48, ifindex: 2 + (i % 3), metric: i }, ADD));
+    }
+    const probe = new Uint8Array(16 * 8192);
+    for (let i = 0; i < 8192; i++) probe.set([0x20, 0x01, 0x0d, 0xb8, (i >> 8) & 0x0f, i & 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, i >> 12], 16 * i);
+    for (let round = 0; round < 40; round++) {
+      for (let i = 0; i < 8192; i += 1 + (round & 3)) {
+        const got = fib.lookup(probe, 16 * i);
+        assert.equal(got?.metric, i & 0xfff);
+      }
+    }
+  });
+});
+
 // ---- properties against a naive reference ----------------------------------------------------
 
 interface RefRoute {
@@ -490,6 +583,62 @@ describe('properties', () => {
         }
         const order = [...ref].sort(dumpCompare).map((r) => `${formatIpv6Address(r.dst)}/${r.dstLen} ${r.metric} ${r.ifindex}`);
         assert.deepEqual(fib.dumpTable(254).map((r) => `${formatIpv6Address(r.dst)}/${r.dstLen} ${r.metric} ${r.ifindex}`), order);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('cached lookups equal uncached table lookups through any sequence of changes', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('add' as const), r: routeArb, gw: fc.integer({ min: 0, max: 2 }), table: fc.constantFrom(254, 254, 255), type: fc.constantFrom(RTN_UNICAST, RTN_UNICAST, RTN_THROW, RTN_UNREACHABLE), expires: fc.option(fc.integer({ min: 0, max: 100 })) }),
+      fc.record({ kind: fc.constant('del' as const), i: fc.nat() }),
+      fc.record({ kind: fc.constant('dev' as const), ifindex: fc.integer({ min: 2, max: 4 }), event: fc.constantFrom('down' as const, 'change' as const, 'up' as const) }),
+      fc.record({ kind: fc.constant('time' as const), dt: fc.integer({ min: 0, max: 30 }) }),
+      fc.record({ kind: fc.constant('expires' as const), i: fc.nat(), at: fc.option(fc.integer({ min: 0, max: 100 })) }),
+      fc.record({ kind: fc.constant('sysctl' as const), ifindex: fc.integer({ min: 2, max: 4 }) }),
+      fc.record({ kind: fc.constant('get' as const), addr: addrArb, oif: fc.integer({ min: 0, max: 4 }), flags: fc.constantFrom(0, RT6_LOOKUP_F_IFACE), hash: fc.constantFrom(0, 2 ** 30, 2 ** 31 - 1) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+        let now = 0;
+        const ignore = new Set<number>();
+        const fib = new Fib6({ nowNs: () => now, ignoreLinkdown: (i) => ignore.has(i) });
+        const probes: [Uint8Array, number, number, number][] = [];
+        const check = (): void => {
+          for (const [addr, oif, flags, hash] of probes) {
+            const l = fib.lookupTable(255, addr, 0, oif, flags, hash);
+            const m = fib.lookupTable(254, addr, 0, oif, flags, hash);
+            const want = l !== undefined && l.type !== RTN_THROW ? l : m !== undefined && m.type !== RTN_THROW ? m : undefined;
+            assert.equal(fib.lookup(addr, 0, oif, flags, hash), want);
+            assert.equal(fib.lookup(addr, 0, oif, flags, hash), want);
+          }
+        };
+        for (const o of ops) {
+          const routes = fib.dump();
+          if (o.kind === 'add') {
+            const gateway = o.gw === 0 || o.type !== RTN_UNICAST ? undefined : a(`fe80::${o.gw}`);
+            const cfg: Fib6RouteConfig = { dst: o.r.dst, dstLen: o.r.dstLen, metric: o.r.metric, ifindex: o.r.ifindex, table: o.table, type: o.type };
+            fib.add({ ...cfg, ...(gateway === undefined ? {} : { gateway }), ...(o.expires === null ? {} : { expires: o.expires }) }, APPEND);
+            // Probe inside every prefix added, so that lookups meet the routes that change.
+            probes.push([o.r.dst, 0, 0, 0]);
+          } else if (o.kind === 'del') {
+            const r = routes[o.i % Math.max(1, routes.length)];
+            if (r !== undefined) fib.remove(r);
+          } else if (o.kind === 'dev') {
+            if (o.event === 'up') fib.ifup(o.ifindex, RTNH_F_DEAD | RTNH_F_LINKDOWN);
+            else fib.ifdown(o.ifindex, o.event);
+          } else if (o.kind === 'time') {
+            now += o.dt;
+            if (o.dt % 3 === 0) fib.collectExpired();
+          } else if (o.kind === 'expires') {
+            const r = routes[o.i % Math.max(1, routes.length)];
+            if (r !== undefined && r.type === RTN_UNICAST) fib.setExpires(r, o.at ?? undefined);
+          } else if (o.kind === 'sysctl') {
+            if (ignore.has(o.ifindex)) ignore.delete(o.ifindex);
+            else ignore.add(o.ifindex);
+          } else probes.push([o.addr, o.oif, o.flags, o.hash]);
+          check();
+        }
       }),
       { numRuns: 300 },
     );

@@ -18,6 +18,13 @@
  *   prefixes, then fib6_select_path's hash-threshold choice among siblings;
  * - `ifdown`/`ifup` are rt6_sync_down_dev/rt6_sync_up (device unregister, down, carrier loss).
  *
+ * Lookups go through a destination cache (Fib6DstCache below), the counterpart of Linux's
+ * per-CPU dst cache validated by fn_sernum: every change passes through `commit`, which makes
+ * all cached answers stale; answers that depend on the clock hold only within a window that
+ * ends at the next route expiry; answers that read ignore_routes_with_linkdown (a sysctl the FIB
+ * is not told about) are not cached. Below the cache, the deepest matching prefix comes from
+ * the multibit index (fib-lpm.ts), and a node whose only route is live is the answer at once.
+ *
  * Not modelled: neighbour reachability scoring (RT6_LOOKUP_F_REACHABLE, used by hosts with
  * forwarding off; with CONFIG_IPV6_ROUTER_PREF it only demotes gateways whose neighbour entry
  * is FAILED, so results agree while no neighbour has failed), nexthop objects (RTA_NH_ID),
@@ -243,6 +250,11 @@ function decodedPref(flags: number): number {
   return ((flags & RTF_PREF_MASK) >>> 27) ^ 2;
 }
 
+/** The big-endian word at `a[off]` as an int32; bytes past the end read as zero. */
+function wordAt(a: Uint8Array, off: number): number {
+  return ((a[off] ?? 0) << 24) | ((a[off + 1] ?? 0) << 16) | ((a[off + 2] ?? 0) << 8) | (a[off + 3] ?? 0);
+}
+
 /** A prefix as four int32 words. */
 function words(a: Uint8Array, off = 0): [number, number, number, number] {
   return [u32(a, off) | 0, u32(a, off + 4) | 0, u32(a, off + 8) | 0, u32(a, off + 12) | 0];
@@ -256,6 +268,147 @@ function maskedPrefix(a: Uint8Array, plen: number): Uint8Array {
     else if (bits > 0) out[i] = (a[i] ?? 0) & (0xff << (8 - bits));
   }
   return out;
+}
+
+// The destination cache: entries of eight int32 (four destination words, oif, flags, mpHash,
+// stamp), in sets of two.
+const DC_ENTRY = 8;
+const DC_STAMP = 7;
+/** Entries at first, and at most. */
+const DC_MIN = 64;
+const DC_MAX = 16384;
+/** Lookups per measuring period at most, and periods skipped when the cache does not pay. */
+const DC_PERIOD_MAX = 16384;
+const DC_SKIP_PERIODS = 64;
+
+/**
+ * The answers of recent lookups by destination, oif, flags and multipath hash: Linux keeps
+ * the route it found in a per-CPU dst cache checked against fn_sernum, so that a flow does not
+ * walk the tree per packet; this is that idea for a FIB whose lookup returns fib6_info. A
+ * stamp stands for the FIB's version: `invalidate` (every FIB change) moves it on, which makes
+ * every entry stale at once. The cache starts at DC_MIN entries and grows while too many
+ * lookups miss; when even the largest misses nearly always (destinations spread over many
+ * routes), it is skipped for a while, so it costs a spread workload almost nothing.
+ */
+class Fib6DstCache<R> {
+  private keys = new Int32Array(DC_MIN * DC_ENTRY);
+  private routes: (R | undefined)[] = new Array<R | undefined>(DC_MIN).fill(undefined);
+  /** Entries - 2: masks a hash to the first entry of a set. */
+  private setMask = DC_MIN - 2;
+  private stamp = 1;
+  /** The key of the last miss and its set, which `store` fills; set -1 when nothing to store. */
+  private set = -1;
+  private k0 = 0;
+  private k1 = 0;
+  private k2 = 0;
+  private k3 = 0;
+  private kOif = 0;
+  private kFlags = 0;
+  private kHash = 0;
+  /** Lookups and misses in the current measuring period, and lookups left to skip. */
+  private lookups = 0;
+  private misses = 0;
+  private skip = 0;
+
+  /** Makes every entry stale (the FIB changed). */
+  invalidate(): void {
+    if (this.stamp === 0x7fffffff) {
+      this.keys.fill(0);
+      this.stamp = 1;
+    } else this.stamp++;
+  }
+
+  /** Entries held (for tests and reports). */
+  get capacity(): number {
+    return this.routes.length;
+  }
+
+  /** The entry holding the answer for this lookup, or -1 (then `store` may record it). */
+  find(w0: number, w1: number, w2: number, w3: number, oif: number, flags: number, mpHash: number): number {
+    // Keys are int32: other values (never sent by the stack) bypass the cache rather than alias.
+    if (this.skip > 0 || (oif | 0) !== oif || (flags | 0) !== flags || (mpHash | 0) !== mpHash) {
+      if (this.skip > 0) this.skip--;
+      this.set = -1;
+      return -1;
+    }
+    this.lookups++;
+    let h = Math.imul(w0 ^ oif, 0x9e3779b1) ^ w1;
+    h = Math.imul(h ^ (h >>> 15), 0x85ebca77) ^ w2;
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae3d) ^ w3 ^ mpHash ^ flags;
+    h = Math.imul(h ^ (h >>> 16), 0x27d4eb2f);
+    const set = (h ^ (h >>> 15)) & this.setMask;
+    const k = this.keys;
+    const stamp = this.stamp;
+    for (let e = set; e < set + 2; e++) {
+      const p = e * DC_ENTRY;
+      if (
+        k[p + DC_STAMP] === stamp &&
+        k[p] === w0 &&
+        k[p + 1] === w1 &&
+        k[p + 2] === w2 &&
+        k[p + 3] === w3 &&
+        k[p + 4] === oif &&
+        k[p + 5] === flags &&
+        k[p + 6] === mpHash
+      ) {
+        return e;
+      }
+    }
+    this.set = set;
+    this.k0 = w0;
+    this.k1 = w1;
+    this.k2 = w2;
+    this.k3 = w3;
+    this.kOif = oif;
+    this.kFlags = flags;
+    this.kHash = mpHash;
+    return -1;
+  }
+
+  routeAt(entry: number): R | undefined {
+    return this.routes[entry];
+  }
+
+  /** Records the answer for the key of the last `find` that missed; the newest goes first in its set. */
+  store(r: R | undefined): void {
+    const set = this.set;
+    if (set < 0) return;
+    this.set = -1;
+    const k = this.keys;
+    const p = set * DC_ENTRY;
+    if (k[p + DC_STAMP] === this.stamp) {
+      k.copyWithin(p + DC_ENTRY, p, p + DC_ENTRY);
+      this.routes[set + 1] = this.routes[set];
+    }
+    k[p] = this.k0;
+    k[p + 1] = this.k1;
+    k[p + 2] = this.k2;
+    k[p + 3] = this.k3;
+    k[p + 4] = this.kOif;
+    k[p + 5] = this.kFlags;
+    k[p + 6] = this.kHash;
+    k[p + DC_STAMP] = this.stamp;
+    this.routes[set] = r;
+    this.misses++;
+    if (this.lookups >= Math.min(4 * this.routes.length, DC_PERIOD_MAX)) this.adapt();
+  }
+
+  /** End of a measuring period: grow when more than 1 lookup in 8 missed, skip when 3 in 4 did at the largest size. */
+  private adapt(): void {
+    const size = this.routes.length;
+    if (this.misses * 8 > this.lookups) {
+      if (size < DC_MAX) {
+        const grown = Math.min(size * 4, DC_MAX);
+        this.keys = new Int32Array(grown * DC_ENTRY);
+        this.routes = new Array<R | undefined>(grown).fill(undefined);
+        this.setMask = grown - 2;
+      } else if (this.misses * 4 > this.lookups * 3) {
+        this.skip = DC_SKIP_PERIODS * this.lookups;
+      }
+    }
+    this.lookups = 0;
+    this.misses = 0;
+  }
 }
 
 /** One routing table (struct fib6_table). */
@@ -282,6 +435,16 @@ export class Fib6<L extends Fib6Lwtstate = Fib6Lwtstate> {
   private readonly lwtEqual: (a: L, b: L) => boolean;
   /** Routes with an expiry; lookups read the clock only when there are some. */
   private expiring = 0;
+  /** The destination cache (see `lookup`); grows with the traffic, so idle namespaces keep it small. */
+  private readonly cache = new Fib6DstCache<Fib6Route<L>>();
+  /**
+   * The clock window in which cached answers stay right while routes expire: from the time the
+   * window was opened to the earliest expiry not yet passed then. NaN forces a new window.
+   */
+  private windowFrom = Number.NaN;
+  private windowUntil = Number.NaN;
+  /** Set when a lookup consulted the ignore_routes_with_linkdown sysctl: its answer is not cached. */
+  private consultedSysctl = false;
   readonly main: Fib6Table<L>;
   readonly local: Fib6Table<L>;
 
@@ -416,7 +579,8 @@ export class Fib6<L extends Fib6Lwtstate = Fib6Lwtstate> {
       let found: Fib6Route<L> | undefined;
       const t = this.table(table);
       if (t !== undefined) {
-        const r = this.lookupIn(t, gw, 0, ifindex, RT6_LOOKUP_F_IFACE | RT6_LOOKUP_F_IGNORE_LINKSTATE, 0);
+        const [w0, w1, w2, w3] = words(gw);
+        const r = this.lookupIn(t, w0, w1, w2, w3, ifindex, RT6_LOOKUP_F_IFACE | RT6_LOOKUP_F_IGNORE_LINKSTATE, 0, this.clockIfExpiring());
         if (r !== undefined && (r.flags & RTF_REJECT) === 0 && r.gateway === undefined && (ifindex === 0 || r.ifindex === ifindex)) {
           found = r;
         }
@@ -518,6 +682,9 @@ export class Fib6<L extends Fib6Lwtstate = Fib6Lwtstate> {
    * expiry is the answer for every lookup without a device constraint.
    */
   private commit(trie: Fib6Trie<Fib6Route<L>>, node: number, list: Fib6Route<L>[]): void {
+    // Every change of what a lookup can return passes here: cached answers are stale now.
+    this.cache.invalidate();
+    this.windowUntil = Number.NaN;
     const only = list.length === 1 ? list[0] : undefined;
     const simple = only !== undefined && only.nhFlags === 0 && only.expires === undefined ? only : undefined;
     trie.setRoutes(node, list, simple);
@@ -721,42 +888,86 @@ export class Fib6<L extends Fib6Lwtstate = Fib6Lwtstate> {
    * route passes to the next rule. undefined means no route (ENETUNREACH); a reject route
    * comes back as is (see routeTypeErrno). `oif` with RT6_LOOKUP_F_IFACE restricts to that
    * device; `mpHash` (31 bits) picks among multipath siblings as fib6_select_path does.
-   * Allocates nothing.
+   * Answers come from the destination cache when it holds them. Allocates nothing.
    */
   lookup(dst: Uint8Array, dstOffset = 0, oif = 0, flags = 0, mpHash = 0): Fib6Route<L> | undefined {
-    const r = this.lookupIn(this.local, dst, dstOffset, oif, flags, mpHash);
-    if (r !== undefined && r.type !== THROW) return r;
-    const m = this.lookupIn(this.main, dst, dstOffset, oif, flags, mpHash);
-    if (m !== undefined && m.type !== THROW) return m;
-    return undefined;
+    let now = -Infinity;
+    if (this.expiring > 0 && this.nowNs !== undefined) {
+      now = this.nowNs();
+      // A route's expiry changes answers without a FIB change: outside the window, start anew.
+      if (!(now >= this.windowFrom && now <= this.windowUntil)) this.openWindow(now);
+    }
+    // The address is read once, as four words, for the cache key and both tables.
+    const w0 = wordAt(dst, dstOffset);
+    const w1 = wordAt(dst, dstOffset + 4);
+    const w2 = wordAt(dst, dstOffset + 8);
+    const w3 = wordAt(dst, dstOffset + 12);
+    const c = this.cache;
+    const slot = c.find(w0, w1, w2, w3, oif, flags, mpHash);
+    if (slot >= 0) return c.routeAt(slot);
+    this.consultedSysctl = false;
+    let out: Fib6Route<L> | undefined;
+    const r = this.lookupIn(this.local, w0, w1, w2, w3, oif, flags, mpHash, now);
+    if (r !== undefined && r.type !== THROW) out = r;
+    else {
+      const m = this.lookupIn(this.main, w0, w1, w2, w3, oif, flags, mpHash, now);
+      if (m !== undefined && m.type !== THROW) out = m;
+    }
+    if (!this.consultedSysctl) c.store(out);
+    return out;
+  }
+
+  /**
+   * Starts a clock window at `now`: cached answers are dropped, and the new ones hold until the
+   * earliest expiry still ahead (a route is usable while now <= expires).
+   */
+  private openWindow(now: number): void {
+    this.cache.invalidate();
+    let until = Infinity;
+    for (const t of this.tables.values()) {
+      for (const r of t.gcList) if (r.expires !== undefined && r.expires >= now && r.expires < until) until = r.expires;
+    }
+    this.windowFrom = now;
+    this.windowUntil = until;
   }
 
   /** fib6_table_lookup + fib6_select_path in one table; undefined is the null entry. */
   lookupTable(tableId: number, dst: Uint8Array, dstOffset = 0, oif = 0, flags = 0, mpHash = 0): Fib6Route<L> | undefined {
     const t = this.table(tableId);
-    return t === undefined ? undefined : this.lookupIn(t, dst, dstOffset, oif, flags, mpHash);
+    if (t === undefined) return undefined;
+    const o = dstOffset;
+    return this.lookupIn(t, wordAt(dst, o), wordAt(dst, o + 4), wordAt(dst, o + 8), wordAt(dst, o + 12), oif, flags, mpHash, this.clockIfExpiring());
   }
 
-  private lookupIn(t: Fib6Table<L>, dst: Uint8Array, off: number, oif: number, flags: number, mpHash: number): Fib6Route<L> | undefined {
+  /** The clock, or -Infinity (no route expires) when no route has an expiry. */
+  private clockIfExpiring(): number {
+    return this.expiring > 0 && this.nowNs !== undefined ? this.nowNs() : -Infinity;
+  }
+
+  private lookupIn(
+    t: Fib6Table<L>,
+    w0: number,
+    w1: number,
+    w2: number,
+    w3: number,
+    oif: number,
+    flags: number,
+    mpHash: number,
+    now: number,
+  ): Fib6Route<L> | undefined {
     const trie = t.trie;
     // The deepest matching prefix comes from the multibit index (fib-lpm.ts); the tree walk
     // below is needed only to backtrack when that node has no usable route.
-    const deepest = trie.lookupNode(dst, off);
+    const deepest = trie.lookupNodeWords(w0, w1, w2, w3);
     if (deepest < 0) return undefined;
-    if (oif === 0) {
-      const s = trie.simpleAt(deepest);
-      if (s !== undefined) return s;
-    }
-    const now = this.expiring > 0 && this.nowNs !== undefined ? this.nowNs() : -Infinity;
+    // A lone live route scores >= 0 for any device unless the lookup is strict about it, and
+    // has no siblings to choose among.
+    const s = trie.simpleAt(deepest);
+    if (s !== undefined && (oif === 0 || (flags & RT6_LOOKUP_F_IFACE) === 0 || s.ifindex === oif)) return s;
     const top = trie.routesAt(deepest);
     const first = top === undefined ? undefined : this.select(top, oif, flags, now);
     if (top !== undefined && first !== undefined) return this.selectPath(top, first, oif, flags, mpHash);
-    const n = trie.matchPath(
-      ((dst[off] ?? 0) << 24) | ((dst[off + 1] ?? 0) << 16) | ((dst[off + 2] ?? 0) << 8) | (dst[off + 3] ?? 0),
-      ((dst[off + 4] ?? 0) << 24) | ((dst[off + 5] ?? 0) << 16) | ((dst[off + 6] ?? 0) << 8) | (dst[off + 7] ?? 0),
-      ((dst[off + 8] ?? 0) << 24) | ((dst[off + 9] ?? 0) << 16) | ((dst[off + 10] ?? 0) << 8) | (dst[off + 11] ?? 0),
-      ((dst[off + 12] ?? 0) << 24) | ((dst[off + 13] ?? 0) << 16) | ((dst[off + 14] ?? 0) << 8) | (dst[off + 15] ?? 0),
-    );
+    const n = trie.matchPath(w0, w1, w2, w3);
     // Shorter prefixes, deepest first: a node with no usable route falls back to its parent
     // (fib6_backtrack).
     for (let i = n - 1; i >= 0; i--) {
@@ -803,7 +1014,7 @@ export class Fib6<L extends Fib6Lwtstate = Fib6Lwtstate> {
   private score(r: Fib6Route<L>, oif: number, flags: number, now: number): number {
     if (r.expires !== undefined && now > r.expires) return -1;
     if ((r.nhFlags & NH_DEAD) !== 0) return -1;
-    if ((r.nhFlags & NH_LINKDOWN) !== 0 && (flags & RT6_LOOKUP_F_IGNORE_LINKSTATE) === 0 && this.ignoreLinkdown(r.ifindex)) {
+    if ((r.nhFlags & NH_LINKDOWN) !== 0 && (flags & RT6_LOOKUP_F_IGNORE_LINKSTATE) === 0 && this.linkdownIgnored(r.ifindex)) {
       return -1;
     }
     let m = oif === 0 || r.ifindex === oif ? 2 : 0;
@@ -813,7 +1024,13 @@ export class Fib6<L extends Fib6Lwtstate = Fib6Lwtstate> {
   }
 
   private isDead(r: Fib6Route<L>): boolean {
-    return (r.nhFlags & NH_DEAD) !== 0 || ((r.nhFlags & NH_LINKDOWN) !== 0 && this.ignoreLinkdown(r.ifindex));
+    return (r.nhFlags & NH_DEAD) !== 0 || ((r.nhFlags & NH_LINKDOWN) !== 0 && this.linkdownIgnored(r.ifindex));
+  }
+
+  /** The device's ignore_routes_with_linkdown: a sysctl the FIB is not told about when it changes. */
+  private linkdownIgnored(ifindex: number): boolean {
+    this.consultedSysctl = true;
+    return this.ignoreLinkdown(ifindex);
   }
 
   /**
