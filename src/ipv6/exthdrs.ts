@@ -238,7 +238,7 @@ const ACCEPT_SOURCE_ROUTE: ConfPick = (c) => c.acceptSourceRoute;
 /** The smaller of the `all` value and the input device's (Linux reads both, takes the minimum). */
 function minConf(ip6: Ipv6Net, pick: ConfPick): number {
   const all = pick(ip6.addrconf.all);
-  const idev = ip6.devConf(ip6.cb.iif);
+  const idev = ip6.inDevConf();
   return idev === undefined ? all : Math.min(all, pick(idev));
 }
 

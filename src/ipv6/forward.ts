@@ -66,7 +66,7 @@ export function ip6Forward(ip6: Ipv6Net, pkb: PacketBuffer, rt: Fib6Route): numb
   const nh = pkb.networkHeader;
   const cb = ip6.cb;
   pkb.data = nh;
-  const idev = ip6.devConf(cb.iif);
+  const idev = ip6.inDevConf();
   if (ip6.addrconf.all.forwarding === 0 && (idev === undefined || idev.forceForwarding === 0)) return ERR_ADDR;
   const hopLimit = b[nh + F.HOP_LIMIT] ?? 0;
   if (hopLimit <= 1) {

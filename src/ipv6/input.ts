@@ -137,7 +137,7 @@ export function ip6RcvCore(ip6: Ipv6Net, dev: NetDevice, pkb: PacketBuffer): num
   pkb.route = null;
   mib.inc(IPSTATS_MIB_INPKTS);
   mib.add(IPSTATS_MIB_INOCTETS, len);
-  const idev = ip6.devConf(dev.ifindex);
+  const idev = ip6.inDevConf();
   if (idev === undefined) return verdictDrop(SKB_DROP_REASON_NOT_SPECIFIED, IPSTATS_MIB_INDISCARDS);
   if (idev.disableIpv6 !== 0) return verdictDrop(SKB_DROP_REASON_IPV6DISABLED, IPSTATS_MIB_INDISCARDS);
   pkb.resetNetworkHeader();

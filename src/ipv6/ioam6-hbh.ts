@@ -94,7 +94,9 @@
  *
  * Nothing here allocates per packet: fields are written with wire/bytes.ts setters on
  * `pkb.buf`; the namespace-wide wide node id is split once per value; the per-device ids are
- * resolved once per device (again after a rename, which gives the device new sysctl entries).
+ * resolved once per device (again after a rename, which gives the device new sysctl entries);
+ * the NodeLen of the last trace type seen is remembered, and the ingress device's IPv6 state
+ * comes from the packet's control block (Ipv6Net.inDevConf, looked up once per packet).
  * An Incremental trace reallocates the buffer only when neither headroom nor tailroom holds
  * the growth.
  */
@@ -239,6 +241,9 @@ const BIT10 = IOAM6_TRACE_TYPE_BIT10;
 const BIT11 = IOAM6_TRACE_TYPE_BIT11;
 const BIT22 = IOAM6_TRACE_TYPE_BIT22;
 const UNDEFINED_BITS = IOAM6_TRACE_TYPE_UNDEFINED;
+/** The fields #writeLow and #writeHigh write. */
+const LOW_BITS = BIT1 | BIT2 | BIT3 | BIT4 | BIT5 | BIT6 | BIT7;
+const HIGH_BITS = BIT8 | BIT9 | BIT10 | BIT11 | UNDEFINED_BITS | BIT22;
 const NODELEN_SHIFT = IOAM6_TRACE_NODELEN_SHIFT;
 const OPT_LEN = IOAM6_HDR_OPT_LEN;
 const OPT_IOAM_TYPE = IOAM6_HDR_TYPE;
@@ -292,6 +297,9 @@ export class Ioam6HbhNet {
   #wideValue = -1n;
   #wideHi = 0;
   #wideLo = 0;
+  /** The last trace type #nodeLen saw and its NodeLen. */
+  #lastType = -1;
+  #lastNodeLen = 0;
   /** Per ifindex. */
   readonly #devIds: Array<DevIds | undefined> = [];
   /** Buffers counted in the buffer occupancy besides the devices' queues. */
@@ -333,7 +341,7 @@ export class Ioam6HbhNet {
   hopIoam(pkb: PacketBuffer, optoff: number): number {
     const ip6 = this.ip6;
     if ((optoff & 3) !== 0) return BAD_OPTION;
-    const idev = ip6.devConf(ip6.cb.iif);
+    const idev = ip6.inDevConf();
     if (idev === undefined) return NO_IDEV;
     if (idev.ioam6Enabled === 0) return VERDICT_CONTINUE;
     const b = pkb.buf;
@@ -349,15 +357,16 @@ export class Ioam6HbhNet {
     const remlen = (b[trace + T_REMLEN] ?? 0) & REMLEN_MASK;
     // An Incremental trace has no free space: RemainingLen is only an allowance.
     if (ioamType === PREALLOC && optLen < OPT_HDR_DATA + TRACE_HDR_LEN + remlen * 4) return BAD_OPTION;
-    const nodelen = (b[trace + T_NODELEN] ?? 0) >>> NODELEN_SHIFT;
-    if (nodelen !== traceNodeLen(u24(b, trace + T_TYPE))) return BAD_OPTION;
+    const flags = b[trace + T_NODELEN] ?? 0;
+    const type = u24(b, trace + T_TYPE);
+    if (flags >>> NODELEN_SHIFT !== this.#nodeLen(type)) return BAD_OPTION;
     const ns = this.ioam.namespace(u16(b, trace + T_NS));
     if (ns === undefined) return VERDICT_CONTINUE;
     // if (!skb_valid_dst(skb)) ip6_route_input(skb): ip6_rcv_core cleared the route, so the
     // first IOAM option routes the packet and a second one (and ip6_rcv_finish) reuses it.
     if (pkb.route === null) ip6RouteInput(ip6, ip6.cb.iif, pkb);
     if (linux) {
-      this.fill(pkb, ns, trace, true);
+      this.#fill(pkb, ns, trace, true, flags, type);
       this.#notify(pkb, trace);
     } else {
       this.#reserve(pkb, ns, trace, ioamType === INCREMENTAL);
@@ -380,12 +389,18 @@ export class Ioam6HbhNet {
   fill(pkb: PacketBuffer, ns: Ioam6Namespace, trace: number, isInput: boolean): void {
     const b = pkb.buf;
     const flags = b[trace + T_NODELEN] ?? 0;
-    if ((flags & OVERFLOW) !== 0) return;
     const type = u24(b, trace + T_TYPE);
-    const nodelen = flags >>> NODELEN_SHIFT;
     // The receive path dropped such traces already; for any other caller this keeps the
     // writes inside the entry the header describes.
-    if (nodelen !== traceNodeLen(type)) return;
+    if (flags >>> NODELEN_SHIFT !== this.#nodeLen(type)) return;
+    this.#fill(pkb, ns, trace, isInput, flags, type);
+  }
+
+  /** `fill` for a trace whose NodeLen (in `flags`) matches its `type`, checked by the caller. */
+  #fill(pkb: PacketBuffer, ns: Ioam6Namespace, trace: number, isInput: boolean, flags: number, type: number): void {
+    if ((flags & OVERFLOW) !== 0) return;
+    const b = pkb.buf;
+    const nodelen = flags >>> NODELEN_SHIFT;
     const sclen = this.#schemaWords(ns, type);
     const remByte = b[trace + T_REMLEN] ?? 0;
     const remlen = remByte & REMLEN_MASK;
@@ -399,6 +414,15 @@ export class Ioam6HbhNet {
     const at = trace + T_DATA + (remlen - nodelen - sclen) * 4;
     this.#write(pkb, ns, type, at, hl, inDev, this.#egress(pkb, inDev), false);
     b[trace + T_REMLEN] = (remByte & ~REMLEN_MASK) | (remlen - nodelen - sclen);
+  }
+
+  /** traceNodeLen, remembered for the last type seen (a flow's packets share one). */
+  #nodeLen(type: number): number {
+    if (type !== this.#lastType) {
+      this.#lastNodeLen = traceNodeLen(type);
+      this.#lastType = type;
+    }
+    return this.#lastNodeLen;
   }
 
   /** Words of the Opaque State Snapshot (bit 22): its header and the schema's data. */
@@ -556,8 +580,9 @@ export class Ioam6HbhNet {
       setU32(b, p, ((hl << 24) | this.ip6.sysctl.ipv6.ioam6_id.value) >>> 0);
       p += 4;
     }
-    p = this.#writeLow(pkb, ns, type, p, inDev, outDev, beyond);
-    this.#writeHigh(pkb, ns, type, p, inDev, outDev, hl, beyond);
+    // Each half is a call of its own: skipped when the type has none of its bits.
+    if ((type & LOW_BITS) !== 0) p = this.#writeLow(pkb, ns, type, p, inDev, outDev, beyond);
+    if ((type & HIGH_BITS) !== 0) this.#writeHigh(pkb, ns, type, p, inDev, outDev, hl, beyond);
   }
 
   /** Bits 1-7 (bit 7's complement comes last, in #complement). */
@@ -636,7 +661,10 @@ export class Ioam6HbhNet {
         setU32(b, p, OSS_NONE);
       } else {
         setU32(b, p, sc.hdr);
-        b.set(sc.data, p + 4);
+        // A byte loop: the data is short (at most 244 octets) and set() costs more per call.
+        const d = sc.data;
+        const o = p + 4;
+        for (let i = 0; i < d.length; i++) b[o + i] = d[i] ?? 0;
       }
     }
   }

@@ -714,3 +714,18 @@ test('Destination Options limits at the final destination', () => {
   assert.equal(pkb.dropReason, SKB_DROP_REASON_NOT_SPECIFIED);
   assert.equal(ip(t.r, IPSTATS_MIB_INHDRERRORS), 1, 'the length limit is not counted');
 });
+
+test('inDevConf is the input device\'s conf, looked up per packet: a reset (new packet) moves it', () => {
+  const t = topo();
+  const ip6 = t.r.ip6;
+  ip6.cb.reset(t.r0.ifindex);
+  const c0 = ip6.inDevConf();
+  assert.ok(c0 !== undefined);
+  assert.equal(c0, ip6.devConf(t.r0.ifindex));
+  assert.equal(ip6.inDevConf(), c0);
+  ip6.cb.reset(t.r1.ifindex);
+  assert.equal(ip6.inDevConf(), ip6.devConf(t.r1.ifindex));
+  assert.notEqual(ip6.inDevConf(), c0);
+  ip6.cb.reset(9999);
+  assert.equal(ip6.inDevConf(), undefined);
+});

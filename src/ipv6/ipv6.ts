@@ -214,9 +214,17 @@ export class Ip6Cb {
   flags = 0;
   /** Router Alert value (host order) when IP6SKB_ROUTERALERT is set. */
   ra = 0;
+  /**
+   * idev->cnf of the input device, looked up once per packet (Ipv6Net.inDevConf): valid while
+   * `idevOf` is `iif`, so a reset (a new packet) invalidates it.
+   */
+  idev: Ipv6DevConf | undefined = undefined;
+  idevOf = -1;
 
   reset(iif: number): void {
     this.iif = iif;
+    this.idev = undefined;
+    this.idevOf = -1;
     this.nhoff = 0;
     this.srcrt = 0;
     this.dst1 = 0;
@@ -355,6 +363,19 @@ export class Ipv6Net {
   /** idev->cnf of `ifindex`, or undefined. */
   devConf(ifindex: number): Ipv6DevConf | undefined {
     return this.addrconf.devConf(ifindex);
+  }
+
+  /**
+   * idev->cnf of the packet's input device (cb.iif), or undefined: looked up on the first use
+   * per packet, then reused by every stage (receive, options, forwarding).
+   */
+  inDevConf(): Ipv6DevConf | undefined {
+    const cb = this.cb;
+    if (cb.idevOf === cb.iif) return cb.idev;
+    const conf = this.addrconf.devConf(cb.iif);
+    cb.idev = conf;
+    cb.idevOf = cb.iif;
+    return conf;
   }
 
   /** Sends the ICMPv6 error an ICMP verdict asked for. */

@@ -55,7 +55,12 @@ const F = IPV6_FIELD;
 
 /** ip6_mtu / ip6_skb_dst_mtu: the route's MTU, else the device's mtu6, less encap headroom. */
 export function ip6DstMtu(ip6: Ipv6Net, rt: Fib6Route, dev: NetDevice): number {
-  let mtu = rt.mtu !== 0 ? rt.mtu : (ip6.devConf(dev.ifindex)?.mtu6 ?? IPV6_MIN_MTU);
+  return dstMtu(ip6, rt, rt.mtu !== 0 ? rt.mtu : (ip6.devConf(dev.ifindex)?.mtu6 ?? IPV6_MIN_MTU));
+}
+
+/** ip6DstMtu with the path MTU before clamping and headroom (`devMtu`) known already. */
+function dstMtu(ip6: Ipv6Net, rt: Fib6Route, devMtu: number): number {
+  let mtu = devMtu;
   if (mtu > IP6_MAX_MTU) mtu = IP6_MAX_MTU;
   const headroom = rt.lwtstate !== undefined && ip6.lwtHeadroom !== null ? ip6.lwtHeadroom(rt, mtu) : 0;
   return mtu - headroom;
@@ -84,7 +89,8 @@ export function ip6DstOutput(ip6: Ipv6Net, pkb: PacketBuffer, rt: Fib6Route, dev
 export function ip6Output(ip6: Ipv6Net, pkb: PacketBuffer, rt: Fib6Route, dev: NetDevice): number {
   const idev = ip6.devConf(dev.ifindex);
   if (idev === undefined || idev.disableIpv6 !== 0) return verdictDrop(SKB_DROP_REASON_IPV6DISABLED, IPSTATS_MIB_OUTDISCARDS);
-  const mtu = ip6DstMtu(ip6, rt, dev);
+  // The device's conf serves both checks: one lookup per packet.
+  const mtu = dstMtu(ip6, rt, rt.mtu !== 0 ? rt.mtu : idev.mtu6);
   if (pkb.tail - pkb.networkHeader > mtu) {
     if (ip6.fragment !== null) return ip6.fragment(ip6, pkb, rt, dev, mtu);
     // A packet of ours would be fragmented (ignore_df); without the hook it is only counted.

@@ -177,6 +177,11 @@ export class GenlRegisteredFamily {
   readonly mcgrpOffset: number;
   /** Ops indexed by command. */
   readonly #byCmd: (OpEntry | undefined)[];
+  /**
+   * The bus's per-namespace listener sets (NETLINK_GENERIC's mc_list), held here so that
+   * genlHasListeners, which data paths ask per packet, is one lookup.
+   */
+  readonly listeners: ReadonlyMap<Net, ReadonlySet<NetlinkSocket>>;
 
   /** Use GenlBus.registerFamily. */
   constructor(bus: GenlBus, family: GenlFamily, id: number, mcgrpOffset: number) {
@@ -184,6 +189,7 @@ export class GenlRegisteredFamily {
     this.family = family;
     this.id = id;
     this.mcgrpOffset = mcgrpOffset;
+    this.listeners = bus.table.proto(NETLINK_GENERIC).listeners;
     this.#byCmd = new Array<OpEntry | undefined>(256).fill(undefined);
     for (const op of family.ops) {
       const policy = op.policy ?? family.policy;
@@ -696,9 +702,12 @@ export function genlNotify(fam: GenlRegisteredFamily, skb: NetlinkSkb, info: Gen
 
 /** genl_has_listeners: somebody in `net` listens to the group. */
 export function genlHasListeners(fam: GenlRegisteredFamily, net: Net, group: number): boolean {
+  // Per packet on a data path (IOAM events): with no listener anywhere, one load and a compare.
+  const all = fam.listeners;
+  if (all.size === 0) return false;
   const gid = groupId(fam, group);
   if (gid < 0) return false;
-  const set = fam.bus.table.proto(NETLINK_GENERIC).listeners.get(net);
+  const set = all.get(net);
   if (set === undefined) return false;
   for (const sk of set) if (sk.isMember(gid)) return true;
   return false;

@@ -72,6 +72,24 @@ test('ManualClock realtime reuses the caller object (no allocation on the hot pa
   assert.equal(c.realtime(t), t);
 });
 
+test('ManualClock repeated realtime reads at one instant agree, and follow steps and advances', () => {
+  const c = new ManualClock({ startNs: 5 });
+  const a: Timespec64 = { sec: 0, nsec: 0 };
+  const b: Timespec64 = { sec: 7, nsec: 7 };
+  c.realtime(a);
+  // A second reader at the same instant, into another object, sees the same time.
+  assert.equal(c.realtime(b), b);
+  assert.deepEqual(b, a);
+  // A step at the same monotonic instant must not return the remembered time.
+  c.setRealtime(200, 5);
+  assert.deepEqual(c.realtime(b), { sec: 200, nsec: 5 });
+  c.advance(999_999_995);
+  assert.deepEqual(c.realtime(b), { sec: 201, nsec: 0 });
+  assert.deepEqual(c.realtime(b), { sec: 201, nsec: 0 });
+  c.set(1_000_000_001);
+  assert.deepEqual(c.realtime(b), { sec: 201, nsec: 1 });
+});
+
 test('RealClock is monotonic and its wall clock is near Date.now()', () => {
   const c = new RealClock();
   const a = c.nowNs();

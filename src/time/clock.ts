@@ -116,6 +116,13 @@ export class ManualClock implements Clock {
   #wallSec: number;
   #wallNsec: number;
   #wallAtNs: number;
+  /**
+   * The last realtime() result and the monotonic time it was for: time moves only when told,
+   * so per-packet readers (IOAM timestamps) repeat the same instant many times.
+   */
+  #memoAtNs = -1;
+  #memoSec = 0;
+  #memoNsec = 0;
 
   constructor(options: ManualClockOptions = {}) {
     const start = options.startNs ?? 0;
@@ -140,7 +147,16 @@ export class ManualClock implements Clock {
   }
 
   realtime(out: Timespec64): Timespec64 {
-    return fillTimespec(out, this.#wallSec, this.#wallNsec, this.#ns - this.#wallAtNs);
+    if (this.#ns !== this.#memoAtNs) {
+      fillTimespec(out, this.#wallSec, this.#wallNsec, this.#ns - this.#wallAtNs);
+      this.#memoAtNs = this.#ns;
+      this.#memoSec = out.sec;
+      this.#memoNsec = out.nsec;
+      return out;
+    }
+    out.sec = this.#memoSec;
+    out.nsec = this.#memoNsec;
+    return out;
   }
 
   realtimeNs(): bigint {
@@ -167,6 +183,7 @@ export class ManualClock implements Clock {
     this.#wallSec = sec;
     this.#wallNsec = nsec;
     this.#wallAtNs = this.#ns;
+    this.#memoAtNs = -1;
   }
 }
 
