@@ -27,36 +27,8 @@ import { fromHex, toHex, u16, u24, u32 } from '../../src/wire/bytes.ts';
 import { parseIoamTrace, traceFieldOffset, traceNodeLen } from '../../src/wire/ioam-trace.ts';
 import { emitIpv6 } from '../../src/wire/ipv6.ts';
 import { SCAPY_PYTHON } from '../support/tools.ts';
-import { Topology, collect, skipUnlessNetns } from './netns.ts';
+import { PACKET_TOOL, Topology, collect, skipUnlessNetns } from './netns.ts';
 
-/** cap IFNAME SECONDS: prints each received IPv6 frame's network bytes; inject IFNAME DSTMAC HEX... */
-const PACKET_TOOL = `
-import socket, sys, time
-if sys.argv[1] == 'cap':
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86dd))
-    s.bind((sys.argv[2], 0))
-    print('ready', flush=True)
-    end = time.monotonic() + float(sys.argv[3])
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            break
-        s.settimeout(left)
-        try:
-            data, addr = s.recvfrom(65535)
-        except socket.timeout:
-            break
-        if addr[2] != socket.PACKET_OUTGOING:
-            print(data[14:].hex(), flush=True)
-else:
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-    s.bind((sys.argv[2], 0))
-    dmac = bytes.fromhex(sys.argv[3].replace(':', ''))
-    smac = s.getsockname()[4][:6]
-    for h in sys.argv[4:]:
-        s.send(dmac + smac + b'\\x86\\xdd' + bytes.fromhex(h))
-        time.sleep(0.02)
-`;
 
 function addr(text: string): Uint8Array {
   const a = parseIpv6Address(text);
@@ -196,10 +168,10 @@ before(async () => {
     return m;
   };
   t.inNs('b', 'ip', '-6', 'neigh', 'add', '2001:db8:2::1', 'lladdr', macOf('c', 'c0'), 'dev', 'b1', 'nud', 'permanent');
-  const capC = t.spawnInNs('c', SCAPY_PYTHON, '-c', PACKET_TOOL, 'cap', 'c0', '4');
+  const capC = t.spawnInNs('c', SCAPY_PYTHON, PACKET_TOOL, 'cap', 'c0', '4');
   const doneC = collect(capC);
   await new Promise((r) => setTimeout(r, 500));
-  t.inNs('a', SCAPY_PYTHON, '-c', PACKET_TOOL, 'inject', 'a0', macOf('b', 'b0'), ...CASES.map((c, i) => toHex(packetOf(c, i))));
+  t.inNs('a', SCAPY_PYTHON, PACKET_TOOL, 'inject', 'a0', macOf('b', 'b0'), ...CASES.map((c, i) => toHex(packetOf(c, i))));
   const rc = await doneC;
   const out = new Map<number, Uint8Array>();
   for (const line of rc.stdout.split('\n')) {

@@ -23,36 +23,8 @@ import { fromHex, toHex, u16, u24 } from '../../src/wire/bytes.ts';
 import { traceFieldOffset, traceNodeLen } from '../../src/wire/ioam-trace.ts';
 import { emitIpv6 } from '../../src/wire/ipv6.ts';
 import { SCAPY_PYTHON, skipUnlessTshark, tsharkExpertWarnings } from '../support/tools.ts';
-import { Topology, collect, skipUnlessNetns } from './netns.ts';
+import { PACKET_TOOL, Topology, collect, skipUnlessNetns } from './netns.ts';
 
-/** cap IFNAME SECONDS: prints each received IPv6 frame's network bytes; inject IFNAME DSTMAC HEX... */
-const PACKET_TOOL = `
-import socket, sys, time
-if sys.argv[1] == 'cap':
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86dd))
-    s.bind((sys.argv[2], 0))
-    print('ready', flush=True)
-    end = time.monotonic() + float(sys.argv[3])
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            break
-        s.settimeout(left)
-        try:
-            data, addr = s.recvfrom(65535)
-        except socket.timeout:
-            break
-        if addr[2] != socket.PACKET_OUTGOING:
-            print(data[14:].hex(), flush=True)
-else:
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-    s.bind((sys.argv[2], 0))
-    dmac = bytes.fromhex(sys.argv[3].replace(':', ''))
-    smac = s.getsockname()[4][:6]
-    for h in sys.argv[4:]:
-        s.send(dmac + smac + b'\\x86\\xdd' + bytes.fromhex(h))
-        time.sleep(0.02)
-`;
 
 function addr(text: string): Uint8Array {
   const a = parseIpv6Address(text);
@@ -359,16 +331,16 @@ before(async () => {
   };
   t.inNs('b', 'ip', '-6', 'neigh', 'add', '2001:db8:1::1', 'lladdr', macOf('a', 'a0'), 'dev', 'b0', 'nud', 'permanent');
   t.inNs('b', 'ip', '-6', 'neigh', 'add', '2001:db8:2::1', 'lladdr', macOf('c', 'c0'), 'dev', 'b1', 'nud', 'permanent');
-  const capA = t.spawnInNs('a', SCAPY_PYTHON, '-c', PACKET_TOOL, 'cap', 'a0', '5');
-  const capC = t.spawnInNs('c', SCAPY_PYTHON, '-c', PACKET_TOOL, 'cap', 'c0', '5');
+  const capA = t.spawnInNs('a', SCAPY_PYTHON, PACKET_TOOL, 'cap', 'a0', '5');
+  const capC = t.spawnInNs('c', SCAPY_PYTHON, PACKET_TOOL, 'cap', 'c0', '5');
   const doneA = collect(capA);
   const doneC = collect(capC);
   await new Promise((r) => setTimeout(r, 500));
   const hdr = (): number => Number(/Ip6InHdrErrors\s+(\d+)/.exec(t.inNs('b', 'cat', '/proc/net/snmp6'))?.[1] ?? 0);
   const before = hdr();
   const batch = (disabled: boolean): string[] => CASES.flatMap((c, i) => ((c.path === 'disabled') === disabled ? [toHex(packetOf(c, i))] : []));
-  t.inNs('a', SCAPY_PYTHON, '-c', PACKET_TOOL, 'inject', 'a0', macOf('b', 'b0'), ...batch(false));
-  t.inNs('c', SCAPY_PYTHON, '-c', PACKET_TOOL, 'inject', 'c0', macOf('b', 'b1'), ...batch(true));
+  t.inNs('a', SCAPY_PYTHON, PACKET_TOOL, 'inject', 'a0', macOf('b', 'b0'), ...batch(false));
+  t.inNs('c', SCAPY_PYTHON, PACKET_TOOL, 'inject', 'c0', macOf('b', 'b1'), ...batch(true));
   const [ra, rc] = await Promise.all([doneA, doneC]);
   const hdrErrors = hdr() - before;
   const out = new Map<number, string[]>();

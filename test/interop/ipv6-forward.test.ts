@@ -19,36 +19,8 @@ import { emitIcmpv6, icmpv6BufferLen } from '../../src/wire/icmpv6.ts';
 import { emitIpv6 } from '../../src/wire/ipv6.ts';
 import { emitIpv6Options, ipv6OptionsBufferLen } from '../../src/wire/ipv6-options.ts';
 import { SCAPY_PYTHON } from '../support/tools.ts';
-import { Topology, collect, skipUnlessNetns } from './netns.ts';
+import { PACKET_TOOL, Topology, collect, skipUnlessNetns } from './netns.ts';
 
-/** cap IFNAME SECONDS: prints each received IPv6 frame's network bytes; inject IFNAME DSTMAC HEX... */
-const PACKET_TOOL = `
-import socket, sys, time
-if sys.argv[1] == 'cap':
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86dd))
-    s.bind((sys.argv[2], 0))
-    print('ready', flush=True)
-    end = time.monotonic() + float(sys.argv[3])
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            break
-        s.settimeout(left)
-        try:
-            data, addr = s.recvfrom(65535)
-        except socket.timeout:
-            break
-        if addr[2] != socket.PACKET_OUTGOING:
-            print(data[14:].hex(), flush=True)
-else:
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-    s.bind((sys.argv[2], 0))
-    dmac = bytes.fromhex(sys.argv[3].replace(':', ''))
-    smac = s.getsockname()[4][:6]
-    for h in sys.argv[4:]:
-        s.send(dmac + smac + b'\\x86\\xdd' + bytes.fromhex(h))
-        time.sleep(0.05)
-`;
 
 function addr(text: string): Uint8Array {
   const a = parseIpv6Address(text);
@@ -279,14 +251,14 @@ test('forwarding, ICMPv6 errors and echo replies match a Linux router byte for b
     t.inNs('r', 'ip', '-6', 'neigh', 'add', '2001:db8:2::1', 'lladdr', macOf('b', 'b0'), 'dev', 'r1', 'nud', 'permanent');
     t.inNs('r', 'ip', '-6', 'neigh', 'add', 'fe80::1', 'lladdr', macOf('a', 'a0'), 'dev', 'r0', 'nud', 'permanent');
     const mac = macOf('r', 'r0');
-    const capA = t.spawnInNs('a', SCAPY_PYTHON, '-c', PACKET_TOOL, 'cap', 'a0', '4');
-    const capB = t.spawnInNs('b', SCAPY_PYTHON, '-c', PACKET_TOOL, 'cap', 'b0', '4');
+    const capA = t.spawnInNs('a', SCAPY_PYTHON, PACKET_TOOL, 'cap', 'a0', '4');
+    const capB = t.spawnInNs('b', SCAPY_PYTHON, PACKET_TOOL, 'cap', 'b0', '4');
     const doneA = collect(capA);
     const doneB = collect(capB);
     await new Promise((r) => setTimeout(r, 500));
     const { packets, toA, toB } = cases();
     const before = procSnmp6(t.inNs('r', 'cat', '/proc/net/snmp6'));
-    t.inNs('a', SCAPY_PYTHON, '-c', PACKET_TOOL, 'inject', 'a0', mac, ...packets.map(toHex));
+    t.inNs('a', SCAPY_PYTHON, PACKET_TOOL, 'inject', 'a0', mac, ...packets.map(toHex));
     const [ra, rb] = await Promise.all([doneA, doneB]);
     const after = procSnmp6(t.inNs('r', 'cat', '/proc/net/snmp6'));
     const lines = (s: string) =>

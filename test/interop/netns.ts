@@ -7,6 +7,10 @@
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** tools/packet.py: `cap IFNAME SECONDS` prints received IPv6 frames, `inject IFNAME DSTMAC HEX...` sends. */
+export const PACKET_TOOL = fileURLToPath(new URL('./tools/packet.py', import.meta.url));
 
 let netnsProbe: string | false | undefined;
 
