@@ -35,7 +35,7 @@ import { emitIcmpv6, icmpv6BufferLen } from '../../src/wire/icmpv6.ts';
 import { emitIpv6 } from '../../src/wire/ipv6.ts';
 import { emitIpv6Options, ipv6OptionsBufferLen } from '../../src/wire/ipv6-options.ts';
 import { SCAPY_PYTHON } from '../support/tools.ts';
-import { Topology, skipUnlessNetns } from './netns.ts';
+import { PACKET_TOOL, Topology, skipUnlessNetns } from './netns.ts';
 
 /**
  * `watch DEV...`: records frames R's devices send. Commands on stdin: `mark` drops what was
@@ -74,18 +74,6 @@ while True:
         for dev, h in pending():
             print(dev, h)
         print('end', flush=True)
-`;
-
-/** `inject IFNAME DSTMAC HEX...`: sends each packet in an Ethernet frame, 20 ms apart. */
-const INJECT_TOOL = `
-import socket, sys, time
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((sys.argv[1], 0))
-dmac = bytes.fromhex(sys.argv[2].replace(':', ''))
-smac = s.getsockname()[4][:6]
-for h in sys.argv[3:]:
-    s.send(dmac + smac + b'\\x86\\xdd' + bytes.fromhex(h))
-    time.sleep(0.02)
 `;
 
 function addr(text: string): Uint8Array {
@@ -341,7 +329,7 @@ describe('replay matches a Linux router, case by case', { skip }, () => {
     assert.equal(await l.next(), 'marked');
     const snmp = (): Map<string, number> => procSnmp6(t.inNs('r', 'cat', '/proc/net/snmp6'));
     const before = snmp();
-    t.inNs('a', SCAPY_PYTHON, '-c', INJECT_TOOL, 'a0', c.mcast === true ? MCAST_MAC : rMac, ...c.packets.map(toHex));
+    t.inNs('a', SCAPY_PYTHON, PACKET_TOOL, 'inject', 'a0', c.mcast === true ? MCAST_MAC : rMac, ...c.packets.map(toHex));
     await new Promise((r) => setTimeout(r, 150));
     w.stdin?.write('dump\n');
     const sent = await l.until('end');
