@@ -8,11 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Kernel } from '../kernel.ts';
-import { registerV6stackFamily } from '../daemon/family.ts';
-import { kernelOpener } from '../daemon/opener.ts';
-import { runIpWith } from '../cli/ip.ts';
-import { memoryIo } from '../cli/output.ts';
+import { kernelWithIp } from '../../test/support/ip-kernel.ts';
 import { rootCredentials, unprivilegedCredentials, type Credentials } from '../net/credentials.ts';
 import { ICMP6_MIB_OUTERRORS } from '../net/mib.ts';
 import type { Net } from '../net/net.ts';
@@ -45,10 +41,7 @@ interface Topo {
 }
 
 async function topo(): Promise<Topo> {
-  const k = new Kernel({ seed: 2 });
-  assert.ok(typeof registerV6stackFamily(k.world, k.genl) !== 'number');
-  const opener = kernelOpener(k);
-  for (const line of [
+  const k = await kernelWithIp([
     'netns add A',
     'netns add B',
     '-n A link add a0 type veth peer name b0 netns B',
@@ -60,10 +53,7 @@ async function topo(): Promise<Topo> {
     '-n B addr add 2001:db8::2/64 dev b0',
     '-n A -6 route add 2001:db8:99::/64 via 2001:db8::2 dev a0',
     '-n B -6 route add prohibit 2001:db8:99::/64',
-  ]) {
-    const io = memoryIo();
-    assert.equal(await runIpWith(line.split(' '), io, opener), 0, `${line}: ${io.err.text}`);
-  }
+  ], 2);
   const a = k.world.byName('A');
   const b = k.world.byName('B');
   assert.ok(a !== undefined && b !== undefined && k.sockets !== undefined);

@@ -10,11 +10,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { Kernel } from '../kernel.ts';
-import { registerV6stackFamily } from '../daemon/family.ts';
-import { kernelOpener } from '../daemon/opener.ts';
-import { runIpWith } from '../cli/ip.ts';
-import { memoryIo } from '../cli/output.ts';
+import type { Kernel } from '../kernel.ts';
+import { kernelWithIp } from '../../test/support/ip-kernel.ts';
 import { rootCredentials, unprivilegedCredentials } from '../net/credentials.ts';
 import {
   ICMP6_MIB_INERRORS,
@@ -65,10 +62,7 @@ interface Topo {
 }
 
 async function topo(seed = 1): Promise<Topo> {
-  const k = new Kernel({ seed });
-  assert.ok(typeof registerV6stackFamily(k.world, k.genl) !== 'number');
-  const opener = kernelOpener(k);
-  for (const line of [
+  const k = await kernelWithIp([
     'netns add A',
     'netns add B',
     '-n A link add a0 type veth peer name b0 netns B',
@@ -78,10 +72,7 @@ async function topo(seed = 1): Promise<Topo> {
     '-n B link set b0 up',
     '-n A addr add 2001:db8::1/64 dev a0',
     '-n B addr add 2001:db8::2/64 dev b0',
-  ]) {
-    const io = memoryIo();
-    assert.equal(await runIpWith(line.split(' '), io, opener), 0, `${line}: ${io.err.text}`);
-  }
+  ], seed);
   const a = k.world.byName('A');
   const b = k.world.byName('B');
   assert.ok(a !== undefined && b !== undefined && k.sockets !== undefined);
