@@ -452,6 +452,100 @@ test('random Hop-by-Hop options never throw, never write outside IOAM options, a
   assert.ok(b.toGamma.length > 50 && b.hdrErrors() > 50 && traces > 20, `forwarded ${b.toGamma.length}, dropped ${b.hdrErrors()}, traces ${traces}`);
 });
 
+test('the entry template: packets of one flow, then every change it depends on, written as a fresh fill writes them', async () => {
+  // `fast` keeps its template between packets; `fresh` gets a decoy before each one (a trace of
+  // another type and namespace, delivered locally without a reply), so every packet there takes
+  // the full fill. Both must write the same.
+  const extra = ['link add b2 type dummy', 'link set b2 up', 'addr add 2001:db8:3::ff/64 dev b2'];
+  const fast = await beta('F', extra);
+  const fresh = await beta('R', extra);
+  const out = new Map<Beta, Uint8Array[]>();
+  for (const b of [fast, fresh]) {
+    const list: Uint8Array[] = [];
+    out.set(b, list);
+    const b2 = b.k.netdev.table(b.net).getByName('b2');
+    assert.ok(b2 !== undefined);
+    b2.xmit = (_d, pkb) => void list.push(pkb.bytes().slice());
+    b.b1.xmit = (_d, pkb) => void list.push(pkb.bytes().slice());
+    b.b0.xmit = (_d, pkb) => void list.push(pkb.bytes().slice());
+    // b1 queues while stopped: the queue depth field then changes from packet to packet.
+    b.b1.noQueue = false;
+    assert.ok(b.net.sysctl.write('net.ipv6.conf.b2.ioam6_enabled', '1').ok);
+  }
+  const b2Of = (b: Beta): NetDevice => b.k.netdev.table(b.net).getByName('b2') as NetDevice;
+  const run = async (b: Beta, line: string): Promise<void> => {
+    const io = memoryIo();
+    assert.equal(await runIpWith(`-n ${b.net.name} ${line}`.split(' '), io, kernelOpener(b.k)), 0, `${line}: ${io.err.text}`);
+  };
+  const dsts = [GAMMA, addr('2001:db8:3::1'), BETA];
+  const op = fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        kind: fc.constant('send' as const),
+        type: fc.constantFrom(0xf00000, 0xf00000, 0xfff002, 0x020000, 0xc24000, 0xfffffe),
+        ns: fc.constantFrom(123, 123, 127),
+        dst: fc.constantFrom(0, 0, 1, 2),
+        repeat: fc.integer({ min: 1, max: 3 }),
+        ingress: fc.constantFrom(0, 0, 1),
+        hop: fc.integer({ min: 0, max: 255 }),
+        stamp: fc.constantFrom(0, 0, 1_000),
+        remDelta: fc.constantFrom(0, 0, 0, -1),
+      }),
+    },
+    fc.record({ kind: fc.constant('sysctl' as const), key: fc.constantFrom('net.ipv6.ioam6_id', 'net.ipv6.ioam6_id_wide', 'net.ipv6.conf.b0.ioam6_id', 'net.ipv6.conf.b1.ioam6_id_wide', 'net.ipv6.conf.b2.ioam6_id'), v: fc.integer({ min: 0, max: 0xffff }) }),
+    fc.record({
+      kind: fc.constant('ip' as const),
+      lines: fc.constantFrom<readonly string[]>(
+        ['ioam namespace del 123', 'ioam namespace add 123 data 0x1234'],
+        ['ioam namespace del 123', 'ioam namespace add 123 data 0xdeadbeef wide 0xcafec0caf00dc0de'],
+        ['ioam namespace set 123 schema 777'],
+        ['ioam namespace set 123 schema none'],
+        ['ioam schema del 777', 'ioam schema add 777 abc', 'ioam namespace set 123 schema 777'],
+        ['-6 route replace 2001:db8:2::/64 dev b2'],
+        ['-6 route replace 2001:db8:2::/64 dev b1'],
+      ),
+    }),
+    fc.record({ kind: fc.constant('clock' as const), ns: fc.integer({ min: 1, max: 3_000_000_000 }) }),
+    fc.record({ kind: fc.constantFrom('stop' as const, 'wake' as const) }),
+  );
+  const decoy = packet([ioamOption({ type: 0x040000, ns: 127, size: 4 })], { dst: BETA });
+  await fc.assert(
+    fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), async (ops) => {
+      for (const o of ops) {
+        if (o.kind === 'send') {
+          const size = 2 * (traceNodeLen(o.type) * 4 + ((o.type & 2) !== 0 ? 12 : 0));
+          const p = packet([ioamOption({ type: o.type, ns: o.ns, size, remlen: Math.max(0, size / 4 + o.remDelta) })], { dst: dsts[o.dst] ?? GAMMA, hopLimit: o.hop, next: 253 });
+          for (let i = 0; i < o.repeat; i++) {
+            fresh.send(decoy);
+            for (const b of [fast, fresh]) b.send(p, o.stamp === 0 ? 0 : b.clock.nowNs() - o.stamp, o.ingress === 0 ? b.b0 : b2Of(b));
+          }
+        } else if (o.kind === 'sysctl') {
+          for (const b of [fast, fresh]) b.net.sysctl.write(o.key, String(o.v));
+        } else if (o.kind === 'ip') {
+          for (const b of [fast, fresh]) for (const line of o.lines) await run(b, line);
+        } else if (o.kind === 'clock') {
+          for (const b of [fast, fresh]) b.clock.advance(o.ns);
+        } else {
+          for (const b of [fast, fresh]) {
+            if (o.kind === 'stop') b.b1.netifStopQueue();
+            else b.b1.netifWakeQueue();
+          }
+        }
+      }
+      const f = out.get(fast) ?? [];
+      const r = out.get(fresh) ?? [];
+      assert.equal(f.length, r.length);
+      for (let i = 0; i < f.length; i++) assert.equal(toHex(f[i] ?? new Uint8Array(0)), toHex(r[i] ?? new Uint8Array(0)), `packet ${i}`);
+    }),
+    { numRuns: 150, seed: 0x7e3 },
+  );
+  for (const b of [fast, fresh]) b.b1.netifWakeQueue();
+  assert.equal(toHex((out.get(fast) ?? []).at(-1) ?? new Uint8Array(0)), toHex((out.get(fresh) ?? []).at(-1) ?? new Uint8Array(0)));
+  await run(fast, 'ioam namespace show');
+  assert.ok((out.get(fast)?.length ?? 0) > 500, `${out.get(fast)?.length} packets compared`);
+});
+
 // ---------------------------------------------------------------------------------------------
 // Beyond Linux: net.ipv6.ioam6_linux_compat 0
 

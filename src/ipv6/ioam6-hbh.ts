@@ -105,7 +105,7 @@ import type { Net, World } from '../net/net.ts';
 import type { NetDevice } from '../net/netdevice.ts';
 import type { PacketBuffer } from '../net/packet-buffer.ts';
 import type { PernetKey, PernetOperations } from '../net/pernet.ts';
-import type { SysctlEntry } from '../net/sysctl.ts';
+import type { SysctlEntry, SysctlTable } from '../net/sysctl.ts';
 import type { Timespec64 } from '../time/clock.ts';
 import { EEXIST } from '../uapi/errno.ts';
 import { SKB_DROP_REASON_IP_INHDR, SKB_DROP_REASON_IPV6DISABLED } from '../uapi/dropreason.ts';
@@ -271,6 +271,43 @@ interface DevIds {
   readonly idWide: SysctlEntry | undefined;
 }
 
+/** The longest entry a trace holds: Opt Data Len (255) less the option and trace headers. */
+const ENTRY_MAX = 256;
+/** Entries up to this long are copied by a byte loop; longer ones by set(). */
+const COPY_LOOP_MAX = 32;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The entry this node wrote last, kept as the template of the next packet of the same flow:
+ * same trace type and IOAM namespace, same ingress device, same route. What an entry is made of
+ * besides the hop limit, the timestamps and the queue depth (node and interface ids, namespace
+ * data, the schema) comes from the namespace's sysctls and IOAM tables, so the template holds
+ * while their generations have not moved; a route object keeps its device while it is in the
+ * FIB, and the egress device's ids come from its sysctls. The per-packet fields are written over
+ * the copy at the offsets kept here (-1: not in this type).
+ */
+class EntryTemplate {
+  /** sysctl.generation + ioam.generation when made (both only grow); -1: empty. */
+  gen = -1;
+  nsId = -1;
+  type = -1;
+  nodeLen = 0;
+  ns: Ioam6Namespace | undefined = undefined;
+  inDev: NetDevice | null = null;
+  rt: Fib6Route | null = null;
+  outDev: NetDevice | null = null;
+  /** The entry's octets, exactly `len` of them (one array per length, reused). */
+  bytes: Uint8Array = EMPTY;
+  /** Octets: NodeLen and the snapshot's words, times 4. */
+  len = 0;
+  /** Offsets in the entry: the hop limit octets of bits 0 and 8, bits 2, 3 and 6. */
+  hl0 = -1;
+  hl8 = -1;
+  sec = -1;
+  usec = -1;
+  queue = -1;
+}
+
 /**
  * The IOAM data path of one network namespace: the option handler's caches and the event hook.
  * One per namespace (registerIoam6Hbh); `Ioam6HbhNet.of(ip6)` finds it.
@@ -300,6 +337,13 @@ export class Ioam6HbhNet {
   /** The last trace type #nodeLen saw and its NodeLen. */
   #lastType = -1;
   #lastNodeLen = 0;
+  /** The last entry written on receive with Linux compatibility (see EntryTemplate). */
+  readonly #tpl = new EntryTemplate();
+  /** Template arrays by length, so that switching flows allocates nothing after the first. */
+  readonly #tplBytes: Array<Uint8Array | undefined> = [];
+  readonly #sysctls: SysctlTable;
+  /** net.ipv6.ioam6_linux_compat, read per packet. */
+  readonly #compat: SysctlEntry<number>;
   /** Per ifindex. */
   readonly #devIds: Array<DevIds | undefined> = [];
   /** Buffers counted in the buffer occupancy besides the devices' queues. */
@@ -314,6 +358,8 @@ export class Ioam6HbhNet {
   constructor(ip6: Ipv6Net, ioam: Ioam6PernetData) {
     this.ip6 = ip6;
     this.ioam = ioam;
+    this.#sysctls = ip6.net.sysctl;
+    this.#compat = ip6.sysctl.ipv6.ioam6_linux_compat;
     const handler: TlvHandler = (_ip6, pkb, optoff) => this.hopIoam(pkb, optoff);
     this.handler = Object.assign(handler, { [HBH_NET]: this });
     this.transmit = (pkb, dev) => this.onTransmit(pkb, dev as NetDevice);
@@ -348,7 +394,7 @@ export class Ioam6HbhNet {
     const opt = pkb.networkHeader + optoff;
     const optLen = b[opt + OPT_LEN] ?? 0;
     if (optLen < OPT_HDR_DATA) return BAD_OPTION;
-    const linux = ip6.sysctl.ipv6.ioam6_linux_compat.value !== 0;
+    const linux = this.#compat.value !== 0;
     const ioamType = b[opt + OPT_IOAM_TYPE];
     // Linux knows the Pre-allocated Trace only; without compat the Incremental one too.
     if (ioamType !== PREALLOC && (linux || ioamType !== INCREMENTAL)) return VERDICT_CONTINUE;
@@ -359,14 +405,25 @@ export class Ioam6HbhNet {
     if (ioamType === PREALLOC && optLen < OPT_HDR_DATA + TRACE_HDR_LEN + remlen * 4) return BAD_OPTION;
     const flags = b[trace + T_NODELEN] ?? 0;
     const type = u24(b, trace + T_TYPE);
-    if (flags >>> NODELEN_SHIFT !== this.#nodeLen(type)) return BAD_OPTION;
-    const ns = this.ioam.namespace(u16(b, trace + T_NS));
-    if (ns === undefined) return VERDICT_CONTINUE;
+    const nsId = u16(b, trace + T_NS);
+    // The flow of the last entry: its NodeLen and namespace are known already.
+    const t = this.#tpl;
+    const same = type === t.type && nsId === t.nsId && t.gen === this.#sysctls.generation + this.ioam.generation;
+    let ns: Ioam6Namespace | undefined;
+    if (same) {
+      if (flags >>> NODELEN_SHIFT !== t.nodeLen) return BAD_OPTION;
+      ns = t.ns as Ioam6Namespace;
+    } else {
+      if (flags >>> NODELEN_SHIFT !== this.#nodeLen(type)) return BAD_OPTION;
+      ns = this.ioam.namespace(nsId);
+      if (ns === undefined) return VERDICT_CONTINUE;
+    }
     // if (!skb_valid_dst(skb)) ip6_route_input(skb): ip6_rcv_core cleared the route, so the
     // first IOAM option routes the packet and a second one (and ip6_rcv_finish) reuses it.
     if (pkb.route === null) ip6RouteInput(ip6, ip6.cb.iif, pkb);
     if (linux) {
-      this.#fill(pkb, ns, trace, true, flags, type);
+      if (same && pkb.route === t.rt && pkb.dev === t.inDev) this.#fillFromTemplate(pkb, t, trace, flags);
+      else this.#fill(pkb, ns, trace, true, flags, type);
       this.#notify(pkb, trace);
     } else {
       this.#reserve(pkb, ns, trace, ioamType === INCREMENTAL);
@@ -412,8 +469,86 @@ export class Ioam6HbhNet {
     const hl = ((b[pkb.networkHeader + HOP_LIMIT] ?? 0) - (isInput ? 1 : 0)) & 0xff;
     const inDev = pkb.dev as NetDevice | null;
     const at = trace + T_DATA + (remlen - nodelen - sclen) * 4;
-    this.#write(pkb, ns, type, at, hl, inDev, this.#egress(pkb, inDev), false);
+    const outDev = this.#egress(pkb, inDev);
+    this.#write(pkb, ns, type, at, hl, inDev, outDev, false);
     b[trace + T_REMLEN] = (remByte & ~REMLEN_MASK) | (remlen - nodelen - sclen);
+    // Without a route the egress depends on the destination (multicast): no template then.
+    if (isInput && pkb.route !== null) this.#keep(pkb, ns, type, nodelen, at, (nodelen + sclen) * 4, inDev, outDev);
+  }
+
+  /** Keeps the entry just written at `at` (n octets) as the template of its flow. */
+  #keep(pkb: PacketBuffer, ns: Ioam6Namespace, type: number, nodeLen: number, at: number, n: number, inDev: NetDevice | null, outDev: NetDevice | null): void {
+    const t = this.#tpl;
+    if (n > ENTRY_MAX) {
+      t.gen = -1;
+      return;
+    }
+    t.gen = this.#sysctls.generation + this.ioam.generation;
+    t.nsId = ns.id;
+    t.type = type;
+    t.nodeLen = nodeLen;
+    t.ns = ns;
+    t.inDev = inDev;
+    t.rt = pkb.route as Fib6Route;
+    t.outDev = outDev;
+    t.len = n;
+    let bytes = this.#tplBytes[n];
+    if (bytes === undefined) {
+      bytes = new Uint8Array(n);
+      this.#tplBytes[n] = bytes;
+    }
+    for (let i = 0; i < n; i++) bytes[i] = pkb.buf[at + i] as number;
+    t.bytes = bytes;
+    // The fields that change per packet, where #write put them.
+    let p = 0;
+    t.hl0 = (type & BIT0) !== 0 ? p : -1;
+    if ((type & BIT0) !== 0) p += 4;
+    if ((type & BIT1) !== 0) p += 4;
+    // Without an ingress device the timestamps are 'unavailable': constant.
+    t.sec = (type & BIT2) !== 0 && inDev !== null ? p : -1;
+    if ((type & BIT2) !== 0) p += 4;
+    t.usec = (type & BIT3) !== 0 && inDev !== null ? p : -1;
+    if ((type & BIT3) !== 0) p += 4;
+    if ((type & BIT4) !== 0) p += 4;
+    if ((type & BIT5) !== 0) p += 4;
+    t.queue = (type & BIT6) !== 0 && outDev !== null ? p : -1;
+    if ((type & BIT6) !== 0) p += 4;
+    if ((type & BIT7) !== 0) p += 4;
+    t.hl8 = (type & BIT8) !== 0 ? p : -1;
+  }
+
+  /**
+   * #fill for the flow of the template (hopIoam checked it): the same checks, the template's
+   * octets, then this packet's hop limit, timestamps and queue depth over them.
+   */
+  #fillFromTemplate(pkb: PacketBuffer, t: EntryTemplate, trace: number, flags: number): void {
+    if ((flags & OVERFLOW) !== 0) return;
+    const b = pkb.buf;
+    const n = t.len;
+    const remByte = b[trace + T_REMLEN] ?? 0;
+    const remlen = remByte & REMLEN_MASK;
+    const words = n >>> 2;
+    if (remlen === 0 || remlen < words) {
+      b[trace + T_NODELEN] = flags | OVERFLOW;
+      return;
+    }
+    const at = trace + T_DATA + (remlen - words) * 4;
+    const src = t.bytes;
+    if (n <= COPY_LOOP_MAX) {
+      for (let i = 0; i < n; i++) b[at + i] = src[i] as number;
+    } else {
+      b.set(src, at);
+    }
+    const hl = ((b[pkb.networkHeader + HOP_LIMIT] ?? 0) - 1) & 0xff;
+    if (t.hl0 >= 0) b[at + t.hl0] = hl;
+    if (t.hl8 >= 0) b[at + t.hl8] = hl;
+    if (t.sec >= 0 || t.usec >= 0) {
+      const ts = this.#stamp(pkb);
+      if (t.sec >= 0) setU32(b, at + t.sec, ts.sec >>> 0);
+      if (t.usec >= 0) setU32(b, at + t.usec, Math.floor(ts.nsec / NSEC_PER_USEC));
+    }
+    if (t.queue >= 0) setU32(b, at + t.queue, (t.outDev as NetDevice).txq.bytes >>> 0);
+    b[trace + T_REMLEN] = (remByte & ~REMLEN_MASK) | (remlen - words);
   }
 
   /** traceNodeLen, remembered for the last type seen (a flow's packets share one). */

@@ -102,6 +102,11 @@ export function ioam6SchemaHdr(id: number, len: number): number {
 export class Ioam6PernetData {
   readonly #namespaces = new Map<number, NamespaceRecord>();
   readonly #schemas = new Map<number, SchemaRecord>();
+  /**
+   * Moves on with every change to either table, so the data path can keep what it derived from
+   * them (ioam6-hbh.ts's entry template) until it does. Read-only outside this class.
+   */
+  generation = 0;
 
   /** ioam6_namespace(): the namespace `id`, or undefined. */
   namespace(id: number): Ioam6Namespace | undefined {
@@ -149,6 +154,7 @@ export class Ioam6PernetData {
       dataWideLo: unavailable ? U32_MAX : Number(dataWide & 0xffffffffn),
       schema: undefined,
     });
+    this.generation++;
     return 0;
   }
 
@@ -159,6 +165,7 @@ export class Ioam6PernetData {
     this.#namespaces.delete(id);
     if (ns.schema !== undefined) ns.schema.ns = undefined;
     ns.schema = undefined;
+    this.generation++;
     return 0;
   }
 
@@ -176,6 +183,7 @@ export class Ioam6PernetData {
     const copy = new Uint8Array(len);
     copy.set(data);
     this.#schemas.set(id, { id, len, hdr: ioam6SchemaHdr(id, len), data: copy, ns: undefined });
+    this.generation++;
     return 0;
   }
 
@@ -186,6 +194,7 @@ export class Ioam6PernetData {
     this.#schemas.delete(id);
     if (sc.ns !== undefined) sc.ns.schema = undefined;
     sc.ns = undefined;
+    this.generation++;
     return 0;
   }
 
@@ -208,6 +217,7 @@ export class Ioam6PernetData {
       if (sc.ns !== undefined) sc.ns.schema = undefined;
       sc.ns = ns;
     }
+    this.generation++;
     return 0;
   }
 
@@ -217,6 +227,7 @@ export class Ioam6PernetData {
     for (const sc of this.#schemas.values()) sc.ns = undefined;
     this.#namespaces.clear();
     this.#schemas.clear();
+    this.generation++;
   }
 }
 

@@ -162,6 +162,11 @@ function typeRange(handler: IntHandler): [number, number] {
 
 export class SysctlTable {
   readonly #entries = new Map<string, SysctlEntry>();
+  /**
+   * Moves on with every entry registered or removed and every value stored through the table,
+   * so per-packet code can keep what it derived from values until it does. Read-only outside.
+   */
+  generation = 0;
   readonly #families = new Map<string, { defs: readonly SysctlDef[]; instances: Set<string> }>();
 
   /** register_net_sysctl: adds `def` under directory `dir` (slash or dotted). */
@@ -173,6 +178,7 @@ export class SysctlTable {
     const err = this.#check(entry, def.default);
     if (err !== undefined) throw new Error(`sysctl: default of ${path} is invalid: ${err.message}`);
     this.#entries.set(path, entry);
+    this.generation++;
     // The value's type follows the handler, which `def` fixes.
     return entry as unknown as SysctlEntry<ValueOf<D>>;
   }
@@ -193,6 +199,7 @@ export class SysctlTable {
     } else {
       for (const e of target) if (this.#entries.get(e.path) === e) n += this.#entries.delete(e.path) ? 1 : 0;
     }
+    if (n > 0) this.generation++;
     return n;
   }
 
@@ -359,6 +366,7 @@ export class SysctlTable {
     const old = e.value;
     if (old === v) return ok(undefined);
     e.value = v;
+    this.generation++;
     for (const hook of [...e.hooks]) hook(e, old);
     return ok(undefined);
   }
