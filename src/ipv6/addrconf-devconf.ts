@@ -10,7 +10,7 @@
 
 import type { Net } from '../net/net.ts';
 import type { DeviceTable, NetDevice } from '../net/netdevice.ts';
-import type { SysctlEntry } from '../net/sysctl.ts';
+import type { SysctlEntry, SysctlTable } from '../net/sysctl.ts';
 import type { Addrconf, Inet6Dev } from './addrconf.ts';
 import type { Ipv6Addrconf, Ipv6DevConf, Ipv6IfAddr } from './ipv6.ts';
 import { defaultDevConf } from './ipv6.ts';
@@ -21,8 +21,9 @@ const CONF_DIR = 'net/ipv6/conf';
  * An `Ipv6DevConf` over `net.ipv6.conf.<dev>.*`: the sysctl-backed fields read and write the
  * entries in place, through getters on the prototype so the per-packet reads stay monomorphic.
  * The entries are resolved once and again only after a rename (NETDEV_CHANGENAME gives the
- * device new entries): a string identity check per read. The other fields keep Linux's
- * defaults.
+ * device new entries, which moves the table's generation: a number compare per read, and a
+ * name compare only after some entry changed). These leaves are integers (dointvec and
+ * dou8vec handlers), so reads need no conversion. The other fields keep Linux's defaults.
  */
 class SysctlDevConf implements Ipv6DevConf {
   forceForwarding = 0;
@@ -30,18 +31,22 @@ class SysctlDevConf implements Ipv6DevConf {
   rplSegEnabled = 0;
   acceptSourceRoute = 0;
   readonly #resolve: (leaf: string) => SysctlEntry | undefined;
+  readonly #table: SysctlTable;
   /** The device whose entries these are; null for `all`, which is never renamed. */
   readonly #dev: NetDevice | null;
   readonly #fallback: Ipv6DevConf;
   #name = '';
-  #forwarding: SysctlEntry | undefined;
-  #hopLimit: SysctlEntry | undefined;
-  #mtu6: SysctlEntry | undefined;
-  #disableIpv6: SysctlEntry | undefined;
-  #ioam6Enabled: SysctlEntry | undefined;
+  /** The table's generation when the device's name was last checked. */
+  #checked = -1;
+  #forwarding: SysctlEntry<number> | undefined;
+  #hopLimit: SysctlEntry<number> | undefined;
+  #mtu6: SysctlEntry<number> | undefined;
+  #disableIpv6: SysctlEntry<number> | undefined;
+  #ioam6Enabled: SysctlEntry<number> | undefined;
 
-  constructor(resolve: (leaf: string) => SysctlEntry | undefined, dev: NetDevice | null, mtu: number) {
+  constructor(resolve: (leaf: string) => SysctlEntry | undefined, table: SysctlTable, dev: NetDevice | null, mtu: number) {
     this.#resolve = resolve;
+    this.#table = table;
     this.#dev = dev;
     this.#fallback = defaultDevConf(mtu);
     this.#refresh();
@@ -49,57 +54,72 @@ class SysctlDevConf implements Ipv6DevConf {
 
   #refresh(): void {
     this.#name = this.#dev === null ? '' : this.#dev.name;
-    this.#forwarding = this.#resolve('forwarding');
-    this.#hopLimit = this.#resolve('hop_limit');
-    this.#mtu6 = this.#resolve('mtu');
-    this.#disableIpv6 = this.#resolve('disable_ipv6');
-    this.#ioam6Enabled = this.#resolve('ioam6_enabled');
+    this.#checked = this.#table.generation;
+    this.#forwarding = this.#int('forwarding');
+    this.#hopLimit = this.#int('hop_limit');
+    this.#mtu6 = this.#int('mtu');
+    this.#disableIpv6 = this.#int('disable_ipv6');
+    this.#ioam6Enabled = this.#int('ioam6_enabled');
+  }
+
+  #int(leaf: string): SysctlEntry<number> | undefined {
+    const e = this.#resolve(leaf);
+    return e !== undefined && typeof e.value === 'number' ? (e as SysctlEntry<number>) : undefined;
   }
 
   #fresh(): void {
+    if (this.#checked === this.#table.generation) return;
+    this.#checked = this.#table.generation;
     const dev = this.#dev;
     if (dev !== null && dev.name !== this.#name) this.#refresh();
   }
 
   get forwarding(): number {
     this.#fresh();
-    return this.#forwarding === undefined ? this.#fallback.forwarding : Number(this.#forwarding.value);
+    return this.#forwarding === undefined ? this.#fallback.forwarding : this.#forwarding.value;
   }
   set forwarding(v: number) {
     this.#fresh();
-    if (this.#forwarding !== undefined) this.#forwarding.value = v;
+    this.#store(this.#forwarding, v);
   }
   get hopLimit(): number {
     this.#fresh();
-    return this.#hopLimit === undefined ? this.#fallback.hopLimit : Number(this.#hopLimit.value);
+    return this.#hopLimit === undefined ? this.#fallback.hopLimit : this.#hopLimit.value;
   }
   set hopLimit(v: number) {
     this.#fresh();
-    if (this.#hopLimit !== undefined) this.#hopLimit.value = v;
+    this.#store(this.#hopLimit, v);
   }
   get mtu6(): number {
     this.#fresh();
-    return this.#mtu6 === undefined ? this.#fallback.mtu6 : Number(this.#mtu6.value);
+    return this.#mtu6 === undefined ? this.#fallback.mtu6 : this.#mtu6.value;
   }
   set mtu6(v: number) {
     this.#fresh();
-    if (this.#mtu6 !== undefined) this.#mtu6.value = v;
+    this.#store(this.#mtu6, v);
   }
   get disableIpv6(): number {
     this.#fresh();
-    return this.#disableIpv6 === undefined ? this.#fallback.disableIpv6 : Number(this.#disableIpv6.value);
+    return this.#disableIpv6 === undefined ? this.#fallback.disableIpv6 : this.#disableIpv6.value;
   }
   set disableIpv6(v: number) {
     this.#fresh();
-    if (this.#disableIpv6 !== undefined) this.#disableIpv6.value = v;
+    this.#store(this.#disableIpv6, v);
   }
   get ioam6Enabled(): number {
     this.#fresh();
-    return this.#ioam6Enabled === undefined ? this.#fallback.ioam6Enabled : Number(this.#ioam6Enabled.value);
+    return this.#ioam6Enabled === undefined ? this.#fallback.ioam6Enabled : this.#ioam6Enabled.value;
   }
   set ioam6Enabled(v: number) {
     this.#fresh();
-    if (this.#ioam6Enabled !== undefined) this.#ioam6Enabled.value = v;
+    this.#store(this.#ioam6Enabled, v);
+  }
+
+  /** A write through this view: stored in place, and the table's generation moves on. */
+  #store(e: SysctlEntry<number> | undefined, v: number): void {
+    if (e === undefined || e.value === v) return;
+    e.value = v;
+    this.#table.touch();
   }
 }
 
@@ -124,7 +144,7 @@ export class AddrconfIpv6View implements Ipv6Addrconf {
       const e = net.sysctl.lookup(`${CONF_DIR}/all/${leaf}`);
       if (e !== undefined) all.set(leaf, e);
     }
-    this.all = new SysctlDevConf((leaf) => all.get(leaf), null, defaultDevConf().mtu6);
+    this.all = new SysctlDevConf((leaf) => all.get(leaf), net.sysctl, null, defaultDevConf().mtu6);
   }
 
   #idev(ifindex: number): Inet6Dev | undefined {
@@ -141,7 +161,7 @@ export class AddrconfIpv6View implements Ipv6Addrconf {
     const idev = this.#idev(ifindex);
     if (idev === undefined) return undefined;
     const d = idev;
-    const conf = new SysctlDevConf((leaf) => d.conf.get(leaf), d.dev, idev.dev.mtu);
+    const conf = new SysctlDevConf((leaf) => d.conf.get(leaf), this.#net.sysctl, d.dev, idev.dev.mtu);
     this.#byIndex[ifindex] = { idev, conf };
     return conf;
   }

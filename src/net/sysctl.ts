@@ -169,6 +169,11 @@ export class SysctlTable {
   generation = 0;
   readonly #families = new Map<string, { defs: readonly SysctlDef[]; instances: Set<string> }>();
 
+  /** Moves the generation on, for a value stored into an entry other than by `write`/`set`. */
+  touch(): void {
+    this.generation++;
+  }
+
   /** register_net_sysctl: adds `def` under directory `dir` (slash or dotted). */
   register<D extends SysctlDef>(dir: string, def: D): SysctlEntry<ValueOf<D>> {
     const path = `${sysctlPath(dir)}/${def.name}`;
