@@ -305,6 +305,8 @@ class EntryTemplate {
   hl8 = -1;
   sec = -1;
   usec = -1;
+  /** Whether either timestamp is written per packet. */
+  stamped = false;
   queue = -1;
 }
 
@@ -383,7 +385,11 @@ export class Ioam6HbhNet {
     };
   }
 
-  /** ipv6_hop_ioam for the option at `optoff` (from the IPv6 header): a verdict. */
+  /**
+   * ipv6_hop_ioam for the option at `optoff` (from the IPv6 header): a verdict. The packets of
+   * the flow whose entry this node wrote last take a short path (the same checks, in one
+   * condition, against the template's type, NodeLen and namespace); the rest #hopIoamChecked.
+   */
   hopIoam(pkb: PacketBuffer, optoff: number): number {
     const ip6 = this.ip6;
     if ((optoff & 3) !== 0) return BAD_OPTION;
@@ -392,6 +398,36 @@ export class Ioam6HbhNet {
     if (idev.ioam6Enabled === 0) return VERDICT_CONTINUE;
     const b = pkb.buf;
     const opt = pkb.networkHeader + optoff;
+    const trace = opt + OPT_TRACE;
+    const t = this.#tpl;
+    if (
+      b[opt + OPT_IOAM_TYPE] === PREALLOC &&
+      (b[opt + OPT_LEN] ?? 0) >= OPT_HDR_DATA + TRACE_HDR_LEN + ((b[trace + T_REMLEN] ?? 0) & REMLEN_MASK) * 4 &&
+      u24(b, trace + T_TYPE) === t.type &&
+      u16(b, trace + T_NS) === t.nsId &&
+      (b[trace + T_NODELEN] ?? 0) >>> NODELEN_SHIFT === t.nodeLen &&
+      t.gen === this.#sysctls.generation + this.ioam.generation &&
+      this.#compat.value !== 0
+    ) {
+      this.#transit(pkb, t, trace);
+      return VERDICT_CONTINUE;
+    }
+    return this.#hopIoamChecked(pkb, opt, trace);
+  }
+
+  /** hopIoam's end for the template's flow: route, fill, event. */
+  #transit(pkb: PacketBuffer, t: EntryTemplate, trace: number): void {
+    const ip6 = this.ip6;
+    if (pkb.route === null) ip6RouteInput(ip6, ip6.cb.iif, pkb);
+    if (pkb.route === t.rt && pkb.dev === t.inDev) this.#fillFromTemplate(pkb, t, trace);
+    else this.#fill(pkb, t.ns as Ioam6Namespace, trace, true, pkb.buf[trace + T_NODELEN] ?? 0, t.type);
+    this.#notify(pkb, trace);
+  }
+
+  /** ipv6_hop_ioam after the ingress device checks, step by step. */
+  #hopIoamChecked(pkb: PacketBuffer, opt: number, trace: number): number {
+    const ip6 = this.ip6;
+    const b = pkb.buf;
     const optLen = b[opt + OPT_LEN] ?? 0;
     if (optLen < OPT_HDR_DATA) return BAD_OPTION;
     const linux = this.#compat.value !== 0;
@@ -399,31 +435,19 @@ export class Ioam6HbhNet {
     // Linux knows the Pre-allocated Trace only; without compat the Incremental one too.
     if (ioamType !== PREALLOC && (linux || ioamType !== INCREMENTAL)) return VERDICT_CONTINUE;
     if (optLen < OPT_HDR_DATA + TRACE_HDR_LEN) return BAD_OPTION;
-    const trace = opt + OPT_TRACE;
     const remlen = (b[trace + T_REMLEN] ?? 0) & REMLEN_MASK;
     // An Incremental trace has no free space: RemainingLen is only an allowance.
     if (ioamType === PREALLOC && optLen < OPT_HDR_DATA + TRACE_HDR_LEN + remlen * 4) return BAD_OPTION;
     const flags = b[trace + T_NODELEN] ?? 0;
     const type = u24(b, trace + T_TYPE);
-    const nsId = u16(b, trace + T_NS);
-    // The flow of the last entry: its NodeLen and namespace are known already.
-    const t = this.#tpl;
-    const same = type === t.type && nsId === t.nsId && t.gen === this.#sysctls.generation + this.ioam.generation;
-    let ns: Ioam6Namespace | undefined;
-    if (same) {
-      if (flags >>> NODELEN_SHIFT !== t.nodeLen) return BAD_OPTION;
-      ns = t.ns as Ioam6Namespace;
-    } else {
-      if (flags >>> NODELEN_SHIFT !== this.#nodeLen(type)) return BAD_OPTION;
-      ns = this.ioam.namespace(nsId);
-      if (ns === undefined) return VERDICT_CONTINUE;
-    }
+    if (flags >>> NODELEN_SHIFT !== this.#nodeLen(type)) return BAD_OPTION;
+    const ns = this.ioam.namespace(u16(b, trace + T_NS));
+    if (ns === undefined) return VERDICT_CONTINUE;
     // if (!skb_valid_dst(skb)) ip6_route_input(skb): ip6_rcv_core cleared the route, so the
     // first IOAM option routes the packet and a second one (and ip6_rcv_finish) reuses it.
     if (pkb.route === null) ip6RouteInput(ip6, ip6.cb.iif, pkb);
     if (linux) {
-      if (same && pkb.route === t.rt && pkb.dev === t.inDev) this.#fillFromTemplate(pkb, t, trace, flags);
-      else this.#fill(pkb, ns, trace, true, flags, type);
+      this.#fill(pkb, ns, trace, true, flags, type);
       this.#notify(pkb, trace);
     } else {
       this.#reserve(pkb, ns, trace, ioamType === INCREMENTAL);
@@ -509,6 +533,7 @@ export class Ioam6HbhNet {
     if ((type & BIT2) !== 0) p += 4;
     t.usec = (type & BIT3) !== 0 && inDev !== null ? p : -1;
     if ((type & BIT3) !== 0) p += 4;
+    t.stamped = t.sec >= 0 || t.usec >= 0;
     if ((type & BIT4) !== 0) p += 4;
     if ((type & BIT5) !== 0) p += 4;
     t.queue = (type & BIT6) !== 0 && outDev !== null ? p : -1;
@@ -521,9 +546,10 @@ export class Ioam6HbhNet {
    * #fill for the flow of the template (hopIoam checked it): the same checks, the template's
    * octets, then this packet's hop limit, timestamps and queue depth over them.
    */
-  #fillFromTemplate(pkb: PacketBuffer, t: EntryTemplate, trace: number, flags: number): void {
-    if ((flags & OVERFLOW) !== 0) return;
+  #fillFromTemplate(pkb: PacketBuffer, t: EntryTemplate, trace: number): void {
     const b = pkb.buf;
+    const flags = b[trace + T_NODELEN] ?? 0;
+    if ((flags & OVERFLOW) !== 0) return;
     const n = t.len;
     const remByte = b[trace + T_REMLEN] ?? 0;
     const remlen = remByte & REMLEN_MASK;
@@ -542,13 +568,16 @@ export class Ioam6HbhNet {
     const hl = ((b[pkb.networkHeader + HOP_LIMIT] ?? 0) - 1) & 0xff;
     if (t.hl0 >= 0) b[at + t.hl0] = hl;
     if (t.hl8 >= 0) b[at + t.hl8] = hl;
-    if (t.sec >= 0 || t.usec >= 0) {
-      const ts = this.#stamp(pkb);
-      if (t.sec >= 0) setU32(b, at + t.sec, ts.sec >>> 0);
-      if (t.usec >= 0) setU32(b, at + t.usec, Math.floor(ts.nsec / NSEC_PER_USEC));
-    }
+    if (t.stamped) this.#writeStamp(pkb, t, at);
     if (t.queue >= 0) setU32(b, at + t.queue, (t.outDev as NetDevice).txq.bytes >>> 0);
     b[trace + T_REMLEN] = (remByte & ~REMLEN_MASK) | (remlen - words);
+  }
+
+  /** Bits 2 and 3 of a template's entry at `at`: the packet's receive time. */
+  #writeStamp(pkb: PacketBuffer, t: EntryTemplate, at: number): void {
+    const ts = this.#stamp(pkb);
+    if (t.sec >= 0) setU32(pkb.buf, at + t.sec, ts.sec >>> 0);
+    if (t.usec >= 0) setU32(pkb.buf, at + t.usec, Math.floor(ts.nsec / NSEC_PER_USEC));
   }
 
   /** traceNodeLen, remembered for the last type seen (a flow's packets share one). */
