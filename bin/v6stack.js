@@ -4,5 +4,8 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// Before any packet code is compiled: V8's inlining budget for the packet path (src/cli/engine.ts).
+const { tuneEngineForPackets } = await import('../src/cli/engine.ts');
+tuneEngineForPackets();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));
