@@ -1,9 +1,11 @@
 /**
  * The transit-node cases of the forward and ioam benchmarks, and the child process that runs
- * one of them. Each case runs in a process of its own (same command, `npm run bench`): a
+ * one of them. Each case runs in processes of its own (same command, `npm run bench`): a
  * process that has pushed other traffic through other nodes compiles the shared data path for
- * all of it, which is not what one transit node sees. The child prints one JSON line: the best
- * of its rounds.
+ * all of it, which is not what one transit node sees. A child prints one JSON line: the best of
+ * its rounds. V8 compiles the data path differently from one process to the next (concurrent
+ * compilation finishes at different moments, and inlining follows the feedback seen by then),
+ * so a case runs in several processes: the best and the median of them are reported.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -14,6 +16,7 @@ import { emitIpv6 } from '../src/wire/ipv6.ts';
 import { setU32 } from '../src/wire/bytes.ts';
 import { traceNodeLen } from '../src/wire/ioam-trace.ts';
 import { NEXTHDR_HOP, NEXTHDR_UDP } from '../src/uapi/ipv6.ts';
+import { tuneEngineForPackets } from '../src/cli/engine.ts';
 
 const UDP_LEN = 60;
 const NS = 123;
@@ -132,6 +135,14 @@ export const TRANSIT_CASES: Record<string, TransitCase> = {
       check: (b) => (remainingOctets(b, 48) === 128 - 16 ? undefined : `RemainingLen ${remainingOctets(b, 48)}`),
     }),
   },
+  'ioam-off': {
+    name: 'the 0xf00000 packets with ioam6_enabled 0 on r0 (Hop-by-Hop header walked, option skipped)',
+    setup: async () => ({
+      rig: await transitRig({ ...IOAM_NODE, sysctl: [...(IOAM_NODE.sysctl ?? []).filter(([k]) => !k.endsWith('ioam6_enabled'))] }),
+      packet: ioamPacket(0xf00000, 128),
+      check: (b) => (remainingOctets(b, 48) === 128 ? undefined : `RemainingLen ${remainingOctets(b, 48)}: filled`),
+    }),
+  },
   'ioam-fff002': {
     name: 'transit, trace type 0xfff002 (2 nodes of 76 octets with the snapshot)',
     setup: async () => ({
@@ -156,23 +167,43 @@ export const TRANSIT_CASES: Record<string, TransitCase> = {
 export interface CaseResult {
   readonly name: string;
   readonly octets: number;
-  /** Packets per second, best of the rounds. */
+  /** Packets per second: the best process's best round. */
+  readonly pps: number;
+  /** Packets per second: the median of the processes' best rounds. */
+  readonly median: number;
+}
+
+/** What one child process prints: its best round. */
+interface ChildResult {
+  readonly name: string;
+  readonly octets: number;
   readonly pps: number;
 }
 
-/** Runs case `id` in a child process (`count` packets a round). */
+/** Processes per case. */
+const PROCESSES = 3;
+
+/** Runs case `id` in PROCESSES child processes (`count` packets a round). */
 export function runTransitCase(id: string, count: number): CaseResult {
   const child = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', child, id, String(count)], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  if (r.status !== 0) throw new Error(`bench case ${id} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as CaseResult;
+  const runs: ChildResult[] = [];
+  for (let i = 0; i < PROCESSES; i++) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', child, id, String(count)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    if (r.status !== 0) throw new Error(`bench case ${id} failed: ${r.stderr}`);
+    runs.push(JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as ChildResult);
+  }
+  const pps = runs.map((r) => r.pps).sort((a, b) => a - b);
+  const first = runs[0] ?? { name: id, octets: 0, pps: 0 };
+  return { name: first.name, octets: first.octets, pps: pps[pps.length - 1] ?? 0, median: pps[pps.length >> 1] ?? 0 };
 }
 
 async function child(id: string, count: number): Promise<void> {
   const c = TRANSIT_CASES[id];
   if (c === undefined) throw new Error(`no bench case ${id}`);
   const s = await c.setup();
-  // Warm up, and check that the node does what the case claims.
+  // Short runs first, so that the timing code around the loop has been seen before the loop is
+  // compiled; then warm up, and check that the node does what the case claims.
+  for (let i = 0; i < 50; i++) s.rig.run(s.packet, 1, s.dsts);
   const before = s.rig.delivered();
   s.rig.run(s.packet, 200_000, s.dsts);
   const last = s.rig.lastDelivered();
@@ -181,10 +212,11 @@ async function child(id: string, count: number): Promise<void> {
   if (bad !== undefined) throw new Error(`${c.name}: ${bad}`);
   let best = Number.POSITIVE_INFINITY;
   for (let i = 0; i < ROUNDS; i++) best = Math.min(best, s.rig.run(s.packet, count, s.dsts));
-  const out: CaseResult = { name: c.name, octets: s.packet.length, pps: count / best };
+  const out: ChildResult = { name: c.name, octets: s.packet.length, pps: count / best };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  tuneEngineForPackets();
   await child(process.argv[2] ?? '', Number(process.argv[3] ?? 1_000_000));
 }
