@@ -170,6 +170,15 @@ export class AddrconfIpv6View implements Ipv6Addrconf {
     return this.#idev(ifindex)?.addrs ?? [];
   }
 
+  saddr(ifindex: number, daddr: Uint8Array, prefs: number): Uint8Array | undefined {
+    return this.#ac.getSaddr(this.#net, ifindex, daddr, prefs);
+  }
+
+  /** Addresses and inet6_devs (addrconf's generation), and the sysctls selection reads. */
+  get generation(): number {
+    return this.#ac.generation + this.#net.sysctl.generation;
+  }
+
   addressDevices(): readonly number[] {
     const out: number[] = [];
     for (const dev of this.#devices.list()) if ((this.#idev(dev.ifindex)?.addrs.length ?? 0) > 0) out.push(dev.ifindex);

@@ -206,6 +206,12 @@ export class Addrconf {
   /** Set by rtnl-addr.ts: RTM_NEWADDR / RTM_DELADDR to RTNLGRP_IPV6_IFADDR. */
   notify: IfaNotify | undefined;
   readonly #idevs = new Map<NetDevice, Inet6Dev>();
+  /**
+   * Moves on with every change to the devices' address lists or an address's flags (added,
+   * deleted, DAD done, modified, an inet6_dev created or destroyed), so that per-packet users of
+   * source selection can keep an answer until it does. Read-only outside addrconf and rtnl-addr.
+   */
+  generation = 0;
   /** Namespaces whose conf.all.forwarding hook is in place. */
   readonly #forwardHooked = new WeakSet<Net>();
 
@@ -310,6 +316,7 @@ export class Addrconf {
     });
     const idev: Inet6Dev = { dev, ifFlags: 0, addrGenMode: IN6_ADDR_GEN_MODE_EUI64, addrs: [], conf, tstamp: dev.net.jiffies, dead: false, acList: [] };
     this.#idevs.set(dev, idev);
+    this.generation++;
     conf.get('disable_ipv6')?.hooks.push((e) => {
       if (idev.dead) return;
       // dev_disable_change: NETDEV_DOWN or NETDEV_UP for IPv6 alone.
@@ -331,6 +338,7 @@ export class Addrconf {
     this.#ifdown(dev);
     idev.dead = true;
     this.#idevs.delete(dev);
+    this.generation++;
     dev.net.sysctl.removeInstance(CONF_DIR, dev.name);
   }
 
@@ -505,6 +513,7 @@ export class Addrconf {
     let i = 0;
     while (i < idev.addrs.length && srcScopeRank((idev.addrs[i] as Inet6Ifaddr).addr) > rank) i++;
     idev.addrs.splice(i, 0, ifa);
+    this.generation++;
     if (prefixRoute) {
       // inet6_addr_add: a finite valid lifetime gives the prefix route RTF_EXPIRES.
       const expires = cfg.validLft === INFINITY_LIFE_TIME ? undefined : cfg.validLft;
@@ -517,6 +526,7 @@ export class Addrconf {
   /** addrconf_dad_completed: no longer tentative; announced, local route added, anycast joined. */
   #dadCompleted(ifa: Inet6Ifaddr): void {
     ifa.flags &= ~IFA_F_TENTATIVE;
+    this.generation++;
     this.notify?.('new', ifa);
     for (const ops of this.routeOps) ops.localRoute('add', ifa);
     if (this.conf(ifa.idev, 'forwarding') !== 0) this.#joinAnycast(ifa);
@@ -528,6 +538,7 @@ export class Addrconf {
     const i = idev.addrs.indexOf(ifa);
     if (i === -1) return;
     idev.addrs.splice(i, 1);
+    this.generation++;
     this.notify?.('del', ifa);
     if (this.conf(idev, 'forwarding') !== 0) this.#leaveAnycast(ifa);
     for (const ops of this.routeOps) ops.localRoute('del', ifa);

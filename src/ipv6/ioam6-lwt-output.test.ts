@@ -230,6 +230,33 @@ test('encap without tunsrc: the source is selected on the route device towards t
   assert.equal(toHex(got.subarray(24, 40)), toHex(addr('2001:db8:2::7')));
 });
 
+test('encap without tunsrc: the selected source follows address changes (kept between them)', async () => {
+  const n = await node([`-n R -6 route add 2001:db8:9::/64 encap ioam6 mode encap tundst 2001:db8:2::7 ${TRACE} dev d0`]);
+  const src = (): string => toHex((n.out.at(-1)?.[1] ?? new Uint8Array(40)).subarray(8, 24));
+  const ip = async (line: string): Promise<void> => {
+    const io = memoryIo();
+    assert.equal(await runIpWith(line.split(' '), io, kernelOpener(n.k)), 0, `${line}: ${io.err.text}`);
+  };
+  n.rx(packet(A, DST));
+  n.rx(packet(A, DST));
+  assert.equal(src(), toHex(R_D0));
+  // Rule 8 (longest matching prefix): an address sharing more bits with tundst wins now.
+  await ip('-n R addr add 2001:db8:2::6/120 dev d0');
+  n.rx(packet(A, DST));
+  assert.equal(src(), toHex(addr('2001:db8:2::6')));
+  // Rule 3: a deprecated address loses to a preferred one.
+  await ip('-n R addr change 2001:db8:2::6/120 dev d0 preferred_lft 0');
+  n.rx(packet(A, DST));
+  assert.equal(src(), toHex(R_D0));
+  // A deleted address is gone from the answer.
+  await ip('-n R addr add 2001:db8:2::55/64 dev d0');
+  await ip('-n R addr del 2001:db8:2::6/120 dev d0');
+  await ip('-n R addr del 2001:db8:2::ff/64 dev d0');
+  n.rx(packet(A, DST));
+  assert.equal(src(), toHex(addr('2001:db8:2::55')));
+  assert.equal(n.out.length, 5);
+});
+
 test('encap follows the route to tundst: another device, or a reject route that drops it', async () => {
   const n = await node([
     `-n R -6 route add 2001:db8:9::/64 encap ioam6 mode encap tundst 2001:db8:3::7 ${TRACE} dev d0`,

@@ -19,8 +19,10 @@
  * 4. encap (ioam6_do_encap): an outer IPv6 header copied from the inner one (so Traffic Class,
  *    Flow Label and Hop Limit are the inner packet's, hop limit already decremented when
  *    forwarded), Next Header 0, the template with Next Header 41, destination `tundst`, source
- *    `tunsrc` or else ipv6_dev_get_saddr on the route's device towards tundst; when no address
- *    fits the copied inner source stays (the kernel ignores that function's error);
+ *    `tunsrc` or else ipv6_dev_get_saddr(IPV6_PREFER_SRC_PUBLIC) on the route's device towards
+ *    tundst (addrconf-saddr.ts); when no address fits the copied inner source stays (the kernel
+ *    ignores that function's error). The selected source is kept for the route's state and
+ *    device until addrconf's generation moves (an address, its flags or a sysctl changed);
  * 5. ioam6_do_fill: when the trace's Namespace-ID is configured in this namespace the node
  *    fills its own entry (ioam6_fill_trace_data with is_input false: the hop limit as it is).
  *    The egress device's ioam6_enabled does not matter here (it only gates receive);
@@ -49,7 +51,8 @@
  *
  * Nothing is allocated per packet when the buffer has room before its data (push into the
  * headroom, copyWithin for the moved header); otherwise PacketBuffer.ensureHeadroom grows it
- * (skb_cow_head). Encap without `tunsrc` runs source selection per packet, which allocates.
+ * (skb_cow_head). Source selection for encap without `tunsrc` runs again only when addresses
+ * changed (see 4.); it allocates then, not per packet.
  */
 
 import type { Net, World } from '../net/net.ts';
@@ -67,6 +70,7 @@ import { type Result, ok } from '../wire/result.ts';
 import { IPV6_FIELD } from '../wire/ipv6.ts';
 import { LOOPBACK_IFINDEX, type Fib6Route } from './fib.ts';
 import { ipv6DevGetSaddr } from './icmp.ts';
+import { IPV6_PREFER_SRC_PUBLIC } from '../uapi/in6.ts';
 import type { Ioam6Namespace, Ioam6PernetData } from './ioam6.ts';
 import type { Ioam6LwtState } from './ioam6-iptunnel.ts';
 import type { Ipv6Net, Ipv6Registration, LwtOutputHook } from './ipv6.ts';
@@ -94,6 +98,8 @@ export class Ioam6LwtOutput {
   #depth = 0;
   /** The hook installed in `ip6.lwtOutput` (bound once, so registering allocates nothing later). */
   readonly hook: LwtOutputHook;
+  /** The last encap source selected: for this state, device and addrconf generation. */
+  readonly #src: EncapSource = { st: null, ifindex: 0, generation: -1, addr: new Uint8Array(16), found: false };
 
   constructor(ip6: Ipv6Net, ioam: Ioam6PernetData, fill: Ioam6TraceFiller) {
     this.ip6 = ip6;
@@ -126,7 +132,7 @@ export class Ioam6LwtOutput {
       if (pkb.buf[pkb.networkHeader + F.NEXT_HEADER] === NEXTHDR_HOP) return VERDICT_CONTINUE;
       ioam6DoInline(pkb, st);
     } else if (mode === IOAM6_IPTUNNEL_MODE_ENCAP) {
-      ioam6DoEncap(this.ip6, pkb, st, rt);
+      ioam6DoEncap(this.ip6, pkb, st, rt, this.#src);
     } else {
       return DROP;
     }
@@ -188,7 +194,7 @@ export function ioam6DoInline(pkb: PacketBuffer, st: Ioam6LwtState): void {
  * ioam6_do_encap: an outer IPv6 header and the Hop-by-Hop template in front of the packet at
  * pkb.networkHeader (= pkb.data); `rt` is the route whose device source selection uses.
  */
-export function ioam6DoEncap(ip6: Ipv6Net, pkb: PacketBuffer, st: Ioam6LwtState, rt: Fib6Route): void {
+export function ioam6DoEncap(ip6: Ipv6Net, pkb: PacketBuffer, st: Ioam6LwtState, rt: Fib6Route, cache?: EncapSource): void {
   const hdrlen = templateLen(st);
   const len = IPV6_HDR_LEN + hdrlen;
   pkb.ensureHeadroom(len);
@@ -201,11 +207,44 @@ export function ioam6DoEncap(ip6: Ipv6Net, pkb: PacketBuffer, st: Ioam6LwtState,
   b[hbh] = NEXTHDR_IPV6;
   b[at + F.NEXT_HEADER] = NEXTHDR_HOP;
   setU16(b, at + F.PAYLOAD_LENGTH, (pkb.tail - at - IPV6_HDR_LEN) & 0xffff);
-  b.set(st.tundst.subarray(0, ADDR_LEN), at + F.DST_ADDR);
-  const src = st.tunsrc ?? ipv6DevGetSaddr(ip6, rt.ifindex, st.tundst);
-  if (src !== undefined) b.set(src.subarray(0, ADDR_LEN), at + F.SRC_ADDR);
+  copyAddr(b, at + F.DST_ADDR, st.tundst);
+  if (st.tunsrc !== undefined) {
+    copyAddr(b, at + F.SRC_ADDR, st.tunsrc);
+  } else {
+    const src = encapSource(ip6, st, rt.ifindex, cache ?? { st: null, ifindex: 0, generation: -1, addr: new Uint8Array(16), found: false });
+    if (src !== undefined) copyAddr(b, at + F.SRC_ADDR, src);
+  }
   pkb.networkHeader = at;
   pkb.transportHeader = hbh;
+}
+
+/** The first 16 octets of `a` to `b` at `o` (a byte loop: a subarray per packet would allocate). */
+function copyAddr(b: Uint8Array, o: number, a: Uint8Array): void {
+  for (let i = 0; i < ADDR_LEN; i++) b[o + i] = a[i] ?? 0;
+}
+
+/** One remembered answer of ipv6_dev_get_saddr for an encap (see ioam6DoEncap). */
+export interface EncapSource {
+  st: Ioam6LwtState | null;
+  ifindex: number;
+  generation: number;
+  readonly addr: Uint8Array;
+  found: boolean;
+}
+
+/** The outer source towards `st.tundst` via `ifindex`: the cached answer while it holds. */
+function encapSource(ip6: Ipv6Net, st: Ioam6LwtState, ifindex: number, c: EncapSource): Uint8Array | undefined {
+  const ac = ip6.addrconf;
+  const gen = ac.generation;
+  if (c.st !== st || c.ifindex !== ifindex || c.generation !== gen) {
+    const a = ac.saddr !== undefined ? ac.saddr(ifindex, st.tundst, IPV6_PREFER_SRC_PUBLIC) : ipv6DevGetSaddr(ip6, ifindex, st.tundst);
+    c.st = st;
+    c.ifindex = ifindex;
+    c.generation = gen;
+    c.found = a !== undefined;
+    if (a !== undefined) c.addr.set(a.subarray(0, ADDR_LEN));
+  }
+  return c.found ? c.addr : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -122,6 +122,16 @@ export interface Ipv6Addrconf {
   addresses(ifindex: number): readonly Ipv6IfAddr[];
   /** Devices with addresses, in ifindex order. */
   addressDevices(): readonly number[];
+  /**
+   * ipv6_dev_get_saddr(net, dev, daddr, prefs): the source for `daddr` leaving through
+   * `ifindex`, or undefined (EADDRNOTAVAIL). Absent in the static stand-in below.
+   */
+  saddr?(ifindex: number, daddr: Uint8Array, prefs: number): Uint8Array | undefined;
+  /**
+   * Moves on whenever an answer of `saddr` or `addresses` may change (addresses, their flags,
+   * the devices, the sysctls selection reads), so per-packet users can keep an answer till then.
+   */
+  readonly generation: number;
 }
 
 /**
@@ -132,6 +142,8 @@ export interface Ipv6Addrconf {
  */
 export class StaticAddrconf implements Ipv6Addrconf {
   readonly all = defaultDevConf();
+  /** Ipv6Addrconf.generation: moves on with every address added here. */
+  generation = 0;
   readonly #conf = new Map<number, Ipv6DevConf>();
   readonly #addrs = new Map<number, Ipv6IfAddr[]>();
 
@@ -168,6 +180,7 @@ export class StaticAddrconf implements Ipv6Addrconf {
     while (i < list.length && addrScope((list[i] as Ipv6IfAddr).addr) > scope) i++;
     list.splice(i, 0, { addr: addr.slice(0, 16), prefixLen });
     this.#addrs.set(ifindex, list);
+    this.generation++;
     fib.add({ dst: addr.slice(0, 16), dstLen: 128, table: 255, type: RTN_LOCAL, ifindex, metric: 0 }, 0);
     if (prefixLen < 128) {
       const p = addr.slice(0, 16);

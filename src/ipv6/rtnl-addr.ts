@@ -221,6 +221,7 @@ export class Inet6AddrHandlers {
     }
     const keep = ifa.flags & ~(IFA_F_DEPRECATED | IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_MANAGETEMPADDR | IFA_F_NOPREFIXROUTE | IFA_F_PERMANENT);
     ifa.flags = (keep | flags | (valid === INFINITY_LIFE_TIME ? IFA_F_PERMANENT : 0) | (prefered === 0 ? IFA_F_DEPRECATED : 0)) >>> 0;
+    this.ac.generation++;
     if (ifa.prefixRoute && !(flags & IFA_F_NOPREFIXROUTE)) {
       for (const ops of this.ac.routeOps) {
         ops.prefixRouteExpires(ifa.idev.dev, prefixOf(ifa.peer ?? ifa.addr, ifa.prefixLen), ifa.prefixLen, ifa.rtPriority || IP6_RT_PRIO_ADDRCONF, valid === INFINITY_LIFE_TIME ? undefined : valid);
