@@ -9,6 +9,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { addr, transitRig, type TransitRig, type TransitRigOptions } from './transit-rig.ts';
 import { seeded } from './seeded.ts';
@@ -171,13 +172,16 @@ export interface CaseResult {
   readonly pps: number;
   /** Packets per second: the median of the processes' best rounds. */
   readonly median: number;
+  /** Garbage collections during the measured rounds, most of any process (0: nothing allocated). */
+  readonly gcs: number;
 }
 
-/** What one child process prints: its best round. */
+/** What one child process prints: its best round, and the garbage collections in its rounds. */
 interface ChildResult {
   readonly name: string;
   readonly octets: number;
   readonly pps: number;
+  readonly gcs: number;
 }
 
 /** Processes per case. */
@@ -194,7 +198,7 @@ export function runTransitCase(id: string, count: number): CaseResult {
   }
   const pps = runs.map((r) => r.pps).sort((a, b) => a - b);
   const first = runs[0] ?? { name: id, octets: 0, pps: 0 };
-  return { name: first.name, octets: first.octets, pps: pps[pps.length - 1] ?? 0, median: pps[pps.length >> 1] ?? 0 };
+  return { name: first.name, octets: first.octets, pps: pps[pps.length - 1] ?? 0, median: pps[pps.length >> 1] ?? 0, gcs: Math.max(...runs.map((r) => r.gcs)) };
 }
 
 async function child(id: string, count: number): Promise<void> {
@@ -210,9 +214,19 @@ async function child(id: string, count: number): Promise<void> {
   if (s.rig.delivered() - before !== 200_000 || last === undefined) throw new Error(`${c.name}: ${s.rig.delivered() - before} of 200000 delivered`);
   const bad = s.check(last);
   if (bad !== undefined) throw new Error(`${c.name}: ${bad}`);
+  // Young-generation collections (scavenges) during the rounds: none when the packet path
+  // allocates nothing. (Major collections can come from the compiler's own allocations.)
+  let gcs = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) gcs++;
+  });
+  obs.observe({ entryTypes: ['gc'] });
   let best = Number.POSITIVE_INFINITY;
   for (let i = 0; i < ROUNDS; i++) best = Math.min(best, s.rig.run(s.packet, count, s.dsts));
-  const out: ChildResult = { name: c.name, octets: s.packet.length, pps: count / best };
+  // GC entries are delivered on a later turn of the event loop.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  obs.disconnect();
+  const out: ChildResult = { name: c.name, octets: s.packet.length, pps: count / best, gcs };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 

@@ -14,7 +14,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 /** The V8 flags of the packet path, as node's command line takes them. */
-export const PACKET_PATH_V8_FLAGS: readonly string[] = ['--max-inlined-bytecode-size-cumulative=4000'];
+export const PACKET_PATH_V8_FLAGS: readonly string[] = ['--max-inlined-bytecode-size-cumulative=8000'];
 
 /** Applies PACKET_PATH_V8_FLAGS to this process (idempotent). */
 export function tuneEngineForPackets(): void {
