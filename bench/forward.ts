@@ -26,7 +26,7 @@ export const forwardBench: Bench = {
     return [
       `### forward: IPv6 forwarding through one transit node (issue 4; Kernel data path; ${fmtRate(count)} packets of 100 bytes a round, three processes per case, best of 4 rounds each)`,
       '',
-      '| FIB and traffic | packets/s (best process) | ratio to the default-route baseline | packets/s (median process) | GCs in the rounds |',
+      '| FIB and traffic | packets/s (best process) | ratio to the default-route baseline | packets/s (median process) | scavenges in the rounds |',
       '| --- | ---: | ---: | ---: | ---: |',
       ...results.map((r) => `| ${r.name} | **${fmtRate(r.pps)}** | ${(r.pps / base).toFixed(2)} | ${fmtRate(r.median)} | ${r.gcs} |`),
     ].join('\n');

@@ -36,7 +36,7 @@ export const ioamBench: Bench = {
     return [
       `### ioam: IOAM on a transit and an encapsulating node (issue 5; ${fmtRate(count)} packets a round, three processes per case, best of 4 rounds each)`,
       '',
-      '| case | octets in | packets/s (best process) | ratio to plain forwarding | packets/s (median process) | ratio (medians) | GCs in the rounds |',
+      '| case | octets in | packets/s (best process) | ratio to plain forwarding | packets/s (median process) | ratio (medians) | scavenges in the rounds |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...results.map((r) => `| ${r.name} | ${r.octets} | **${fmtRate(r.pps)}** | ${(r.pps / base).toFixed(2)} | ${fmtRate(r.median)} | ${(r.median / baseMedian).toFixed(2)} | ${r.gcs} |`),
     ].join('\n');
