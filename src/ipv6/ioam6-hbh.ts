@@ -296,6 +296,8 @@ class EntryTemplate {
   inDev: NetDevice | null = null;
   rt: Fib6Route | null = null;
   outDev: NetDevice | null = null;
+  /** Written on receive (hop limit minus one) or by an inserting node on output (as it is). */
+  hlDelta = 1;
   /** The entry's octets, exactly `len` of them (one array per length, reused). */
   bytes: Uint8Array = EMPTY;
   /** Octets: NodeLen and the snapshot's words, times 4. */
@@ -341,6 +343,8 @@ export class Ioam6HbhNet {
   #lastNodeLen = 0;
   /** The last entry written on receive with Linux compatibility (see EntryTemplate). */
   readonly #tpl = new EntryTemplate();
+  /** The last entry an inserting node (ioam6_iptunnel) wrote on output. */
+  readonly #tplOut = new EntryTemplate();
   /** Template arrays by length, so that switching flows allocates nothing after the first. */
   readonly #tplBytes: Array<Uint8Array | undefined> = [];
   readonly #sysctls: SysctlTable;
@@ -474,7 +478,18 @@ export class Ioam6HbhNet {
     // The receive path dropped such traces already; for any other caller this keeps the
     // writes inside the entry the header describes.
     if (flags >>> NODELEN_SHIFT !== this.#nodeLen(type)) return;
-    this.#fill(pkb, ns, trace, isInput, flags, type);
+    const t = isInput ? this.#tpl : this.#tplOut;
+    if (
+      type === t.type &&
+      ns === t.ns &&
+      pkb.route === t.rt &&
+      pkb.dev === t.inDev &&
+      t.gen === this.#sysctls.generation + this.ioam.generation
+    ) {
+      this.#fillFromTemplate(pkb, t, trace);
+    } else {
+      this.#fill(pkb, ns, trace, isInput, flags, type);
+    }
   }
 
   /** `fill` for a trace whose NodeLen (in `flags`) matches its `type`, checked by the caller. */
@@ -497,12 +512,11 @@ export class Ioam6HbhNet {
     this.#write(pkb, ns, type, at, hl, inDev, outDev, false);
     b[trace + T_REMLEN] = (remByte & ~REMLEN_MASK) | (remlen - nodelen - sclen);
     // Without a route the egress depends on the destination (multicast): no template then.
-    if (isInput && pkb.route !== null) this.#keep(pkb, ns, type, nodelen, at, (nodelen + sclen) * 4, inDev, outDev);
+    if (pkb.route !== null) this.#keep(isInput ? this.#tpl : this.#tplOut, pkb, ns, type, nodelen, at, (nodelen + sclen) * 4, inDev, outDev, isInput);
   }
 
   /** Keeps the entry just written at `at` (n octets) as the template of its flow. */
-  #keep(pkb: PacketBuffer, ns: Ioam6Namespace, type: number, nodeLen: number, at: number, n: number, inDev: NetDevice | null, outDev: NetDevice | null): void {
-    const t = this.#tpl;
+  #keep(t: EntryTemplate, pkb: PacketBuffer, ns: Ioam6Namespace, type: number, nodeLen: number, at: number, n: number, inDev: NetDevice | null, outDev: NetDevice | null, isInput: boolean): void {
     if (n > ENTRY_MAX) {
       t.gen = -1;
       return;
@@ -515,6 +529,7 @@ export class Ioam6HbhNet {
     t.inDev = inDev;
     t.rt = pkb.route as Fib6Route;
     t.outDev = outDev;
+    t.hlDelta = isInput ? 1 : 0;
     t.len = n;
     let bytes = this.#tplBytes[n];
     if (bytes === undefined) {
@@ -565,7 +580,7 @@ export class Ioam6HbhNet {
     } else {
       b.set(src, at);
     }
-    const hl = ((b[pkb.networkHeader + HOP_LIMIT] ?? 0) - 1) & 0xff;
+    const hl = ((b[pkb.networkHeader + HOP_LIMIT] ?? 0) - t.hlDelta) & 0xff;
     if (t.hl0 >= 0) b[at + t.hl0] = hl;
     if (t.hl8 >= 0) b[at + t.hl8] = hl;
     if (t.stamped) this.#writeStamp(pkb, t, at);

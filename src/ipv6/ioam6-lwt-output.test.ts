@@ -257,6 +257,54 @@ test('encap without tunsrc: the selected source follows address changes (kept be
   assert.equal(n.out.length, 5);
 });
 
+test('the inserting node\'s entry across packets: hop limits, node and interface ids, namespace data as each is at that moment', async () => {
+  // Type 0xcc0000: hop limit and node id, ingress and egress ids, namespace data; the node keeps
+  // a template of its last entry (ioam6-hbh.ts), so every input is changed between packets.
+  const n = await node([
+    '-n R ioam namespace add 5 data 0x01020304',
+    '-n R -6 route add 2001:db8:9::/64 encap ioam6 mode encap tunsrc 2001:db8:aa::1 tundst 2001:db8:2::7 trace prealloc type 0xcc0000 ns 5 size 16 dev d0',
+    '-n R -6 route add 2001:db8:8::/64 encap ioam6 mode inline trace prealloc type 0xcc0000 ns 5 size 16 dev d1',
+  ]);
+  const ip = async (line: string): Promise<void> => {
+    const io = memoryIo();
+    assert.equal(await runIpWith(line.split(' '), io, kernelOpener(n.k)), 0, `${line}: ${io.err.text}`);
+  };
+  // The entry fills the trace's 16 octets, after an IPv6 header (the outer one for encap) and
+  // HBH 2 + PadN 2 + option header 4 + trace header 8: octets 56 to 72 either way. Fields:
+  // hop limit and node id, ingress and egress ids, transit delay (unavailable), namespace data.
+  const sysctl = (k: string, v: string): void => assert.ok(n.net.sysctl.write(k, v).ok, k);
+  const cases: Array<[string, number, string]> = [];
+  n.rx(packet(A, DST, 20, 64));
+  cases.push(['d0', 63, '3f00000bffffffffffffffff01020304']);
+  n.rx(packet(A, DST, 20, 10));
+  cases.push(['d0', 9, '0900000bffffffffffffffff01020304']);
+  sysctl('net.ipv6.ioam6_id', '77');
+  n.rx(packet(A, DST, 20, 10));
+  cases.push(['d0', 9, '0900004dffffffffffffffff01020304']);
+  sysctl('net.ipv6.conf.r0.ioam6_id', '3');
+  sysctl('net.ipv6.conf.d0.ioam6_id', '4');
+  n.rx(packet(A, DST, 20, 10));
+  cases.push(['d0', 9, '0900004d00030004ffffffff01020304']);
+  await ip('-n R ioam namespace del 5');
+  await ip('-n R ioam namespace add 5 data 0x0a0b0c0d');
+  n.rx(packet(A, DST, 20, 10));
+  cases.push(['d0', 9, '0900004d00030004ffffffff0a0b0c0d']);
+  // Another route (inline, egress d1), then back.
+  sysctl('net.ipv6.conf.d1.ioam6_id', '6');
+  n.rx(packet(A, addr('2001:db8:8::1'), 20, 30));
+  cases.push(['d1', 29, '1d00004d00030006ffffffff0a0b0c0d']);
+  n.rx(packet(A, DST, 20, 2));
+  cases.push(['d0', 1, '0100004d00030004ffffffff0a0b0c0d']);
+  assert.equal(n.out.length, cases.length);
+  n.out.forEach(([dev, bytes], i) => {
+    const c = cases[i];
+    assert.ok(c !== undefined);
+    assert.equal(dev, c[0], `packet ${i}: device`);
+    assert.equal(bytes[7], c[1], `packet ${i}: hop limit`);
+    assert.equal(toHex(bytes.subarray(56, 72)), c[2], `packet ${i}: entry`);
+  });
+});
+
 test('encap follows the route to tundst: another device, or a reject route that drops it', async () => {
   const n = await node([
     `-n R -6 route add 2001:db8:9::/64 encap ioam6 mode encap tundst 2001:db8:3::7 ${TRACE} dev d0`,
