@@ -17,7 +17,7 @@ import {
 } from './capture-file.ts';
 import type { CaptureReader } from './capture-file.ts';
 import { fromHex, toHex } from '../wire/bytes.ts';
-import { LINKTYPE_ETHERNET, LINKTYPE_RAW } from '../uapi/pcap.ts';
+import { EPB_FLAGS_INBOUND, EPB_FLAGS_OUTBOUND, LINKTYPE_ETHERNET, LINKTYPE_RAW } from '../uapi/pcap.ts';
 import { hasScapy, SCAPY_PYTHON, skipUnlessScapy, skipUnlessTshark } from '../../test/support/tools.ts';
 import { LE_FILE } from '../../test/support/capture-fixtures.ts';
 
@@ -334,8 +334,10 @@ test('tshark and capinfos open our pcap and pcapng output', { skip: skipUnlessTs
     const p = PcapWriter.create(classic, { linkType: LINKTYPE_RAW, resolution: 'nano' });
     // An IPv6 header with no payload (next header 59).
     const ip6 = fromHex('60000000 0000 3b 40 20010db8000000000000000000000001 20010db8000000000000000000000002');
+    // Packet 0: a comment and the outbound flag; 1: the inbound flag alone; the rest neither.
+    const flags = [EPB_FLAGS_OUTBOUND, EPB_FLAGS_INBOUND];
     for (let i = 0; i < 5; i++) {
-      w.writePacketTs(0, ip6, 1700000000 + i, i * 1000, ip6.length, i === 0 ? 'hello' : undefined);
+      w.writePacketTs(0, ip6, 1700000000 + i, i * 1000, ip6.length, i === 0 ? 'hello' : undefined, flags[i]);
       p.writePacketTs(ip6, 1700000000 + i, i * 1000);
     }
     w.writePacketTs(1, new Uint8Array(60), 1700000009, 5);
@@ -345,7 +347,7 @@ test('tshark and capinfos open our pcap and pcapng output', { skip: skipUnlessTs
       [ng, 6],
       [classic, 5],
     ] as const) {
-      const r = spawnSync('tshark', ['-n', '-r', path, '-T', 'fields', '-e', 'frame.len', '-e', 'frame.time_epoch', '-e', 'frame.comment'], { encoding: 'utf8' });
+      const r = spawnSync('tshark', ['-n', '-r', path, '-T', 'fields', '-e', 'frame.len', '-e', 'frame.time_epoch', '-e', 'frame.comment', '-e', 'frame.packet_flags_direction'], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       // tshark warns when run as root; anything else on stderr is a complaint about the file.
       const complaints = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.includes('Running as user'));
@@ -354,7 +356,11 @@ test('tshark and capinfos open our pcap and pcapng output', { skip: skipUnlessTs
       assert.equal(lines.length, count);
       assert.match(lines[0]!, /^40\t1700000000\.000000000/);
       assert.match(lines[1]!, /^40\t1700000001\.000001000/);
-      if (path === ng) assert.match(lines[0]!, /hello/);
+      if (path === ng) {
+        assert.match(lines[0]!, /\thello\t0x0*2$/, 'comment and outbound');
+        assert.match(lines[1]!, /\t\t0x0*1$/, 'inbound');
+        assert.match(lines[2]!, /\t\t$/, 'no flags');
+      }
     }
     const caps = spawnSync('capinfos', ['-M', ng], { encoding: 'utf8' });
     if (caps.status === 0 || caps.stdout !== '') {

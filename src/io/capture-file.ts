@@ -30,6 +30,7 @@ import {
   NSEC_TCPDUMP_MAGIC,
   OPT_COMMENT,
   OPT_ENDOFOPT,
+  OPT_EPB_FLAGS,
   OPT_IDB_DESCRIPTION,
   OPT_IDB_NAME,
   OPT_IDB_TSRESOL,
@@ -884,6 +885,8 @@ export interface PcapngWriterOptions {
 export interface PcapngPacketOptions {
   readonly originalLen?: number;
   readonly comment?: string;
+  /** epb_flags, e.g. EPB_FLAGS_INBOUND or EPB_FLAGS_OUTBOUND; none written when absent. */
+  readonly flags?: number;
 }
 
 /** The if_tsresol we write: nanoseconds. */
@@ -923,17 +926,18 @@ export class PcapngWriter extends BufferedWriter {
 
   writePacket(interfaceId: number, data: Uint8Array, timestampNs: bigint, opts: PcapngPacketOptions = {}): void {
     const [sec, nsec] = splitNs(timestampNs);
-    this.writePacketTs(interfaceId, data, sec, nsec, opts.originalLen ?? data.length, opts.comment);
+    this.writePacketTs(interfaceId, data, sec, nsec, opts.originalLen ?? data.length, opts.comment, opts.flags);
   }
 
   /** The fast path: seconds and nanoseconds as numbers. */
-  writePacketTs(interfaceId: number, data: Uint8Array, sec: number, nsec: number, originalLen = data.length, comment?: string): void {
+  writePacketTs(interfaceId: number, data: Uint8Array, sec: number, nsec: number, originalLen = data.length, comment?: string, flags?: number): void {
     const snap = this.snapLens[interfaceId];
     if (snap === undefined) throw new RangeError(`PcapngWriter: interface ${interfaceId} was not added`);
     const capLen = snap !== 0 && data.length > snap ? snap : data.length;
     const text = comment === undefined ? undefined : new TextEncoder().encode(comment);
     if (text !== undefined && text.length > 0xffff) throw new RangeError('PcapngWriter: comment longer than 65535 bytes');
-    const optLen = text === undefined ? 0 : 4 + pad4(text.length) + 4;
+    const hasOpts = text !== undefined || flags !== undefined;
+    const optLen = (flags === undefined ? 0 : 8) + (text === undefined ? 0 : 4 + pad4(text.length)) + (hasOpts ? 4 : 0);
     const total = EPB_MIN_LEN + pad4(capLen) + optLen;
     const at = this.reserve(total);
     const b = this.buf;
@@ -955,12 +959,20 @@ export class PcapngWriter extends BufferedWriter {
     let o = at + EPB.DATA + capLen;
     const padEnd = at + EPB.DATA + pad4(capLen);
     while (o < padEnd) b[o++] = 0;
+    if (flags !== undefined) {
+      setU16le(b, o, OPT_EPB_FLAGS);
+      setU16le(b, o + 2, 4);
+      setU32le(b, o + 4, flags >>> 0);
+      o += 8;
+    }
     if (text !== undefined) {
       setU16le(b, o, OPT_COMMENT);
       setU16le(b, o + 2, text.length);
       b.set(text, o + 4);
       b.fill(0, o + 4 + text.length, o + 4 + pad4(text.length));
       o += 4 + pad4(text.length);
+    }
+    if (hasOpts) {
       setU32le(b, o, OPT_ENDOFOPT);
       o += 4;
     }

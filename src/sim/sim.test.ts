@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MemorySink, readCapture } from '../io/capture-file.ts';
+import { EPB_FLAGS_DIRECTION_MASK, EPB_FLAGS_INBOUND, EPB_FLAGS_OUTBOUND } from '../uapi/pcap.ts';
+import { parsePcapng } from '../wire/pcapng.ts';
 import { kernelShell } from '../cli/sim.ts';
 import { socketTrafficStack } from './sockets.ts';
 import type { SimReport } from './report.ts';
@@ -101,6 +103,15 @@ test('a small run: flows, ping, links, node counters and captures add up', async
     ['b', 'eth0', 'b-eth0.pcapng', bcap.length],
     ['a', 'eth0', 'a-eth0.pcapng', acap.length],
   ]);
+  // Each packet carries its direction (epb_flags): what b received inbound, what it sent outbound.
+  const bng = parsePcapng(captures.get('b:eth0') ?? new Uint8Array(0));
+  assert.ok(bng.ok);
+  const dir = (f: number | undefined): number => (f ?? 0) & EPB_FLAGS_DIRECTION_MASK;
+  assert.equal(bng.value.packets.filter((x) => dir(x.flags) === EPB_FLAGS_INBOUND).length, b?.counters.Ip6InReceives);
+  assert.equal(bng.value.packets.filter((x) => dir(x.flags) === EPB_FLAGS_OUTBOUND).length, b?.counters.Ip6OutTransmits);
+  const ang = parsePcapng(captures.get('a:eth0') ?? new Uint8Array(0));
+  assert.ok(ang.ok);
+  assert.equal(dir(ang.value.packets[0]?.flags), EPB_FLAGS_OUTBOUND, 'a sends first');
   // Time stamps are the virtual clock's: the first packet leaves a at 2024-01-01T00:00:00Z.
   assert.equal(acap[0]?.timestampNs, 1_704_067_200_000_000_000n);
   // The first UDP datagram reaches b 3.1184 ms later.

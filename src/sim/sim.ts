@@ -277,10 +277,10 @@ export async function buildSimulation(topology: Topology, options: SimOptions): 
     const cap = new InterfaceCapture(c.node, c.dev, sinkOf(c.node, c.dev), kernel.world.clock);
     sim.captures.push(cap);
     for (const l of sim.links) {
-      if (l.ab.dev === dev) l.ab.txTap = cap;
-      if (l.ba.dev === dev) l.ba.txTap = cap;
-      if (l.ab.peer === dev) l.ab.rxTap = chainTap(l.ab.rxTap, cap);
-      if (l.ba.peer === dev) l.ba.rxTap = chainTap(l.ba.rxTap, cap);
+      if (l.ab.dev === dev) l.ab.txTap = cap.tx;
+      if (l.ba.dev === dev) l.ba.txTap = cap.tx;
+      if (l.ab.peer === dev) l.ab.rxTap = chainTap(l.ab.rxTap, cap.rx);
+      if (l.ba.peer === dev) l.ba.rxTap = chainTap(l.ba.rxTap, cap.rx);
     }
   }
 

@@ -21,6 +21,7 @@ import {
   BYTE_ORDER_MAGIC,
   OPT_COMMENT,
   OPT_ENDOFOPT,
+  OPT_EPB_FLAGS,
   OPT_IDB_TSOFFSET,
   OPT_IDB_TSRESOL,
   PCAPNG_VERSION_MAJOR,
@@ -262,6 +263,13 @@ export function optionString(options: readonly PcapngOption[], code: number): st
 /** Every option with `code` as text (opt_comment may repeat). */
 export function optionStrings(options: readonly PcapngOption[], code: number): string[] {
   return options.filter((o) => o.code === code).map((o) => optionString([o], code) ?? '');
+}
+
+/** epb_flags: a 32-bit word in the section's byte order; undefined when absent or not 4 octets. */
+export function epbFlags(options: readonly PcapngOption[], order: ByteOrder): number | undefined {
+  const o = options.find((x) => x.code === OPT_EPB_FLAGS);
+  if (o === undefined || o.data.length !== 4) return undefined;
+  return order === 'le' ? u32le(o.data, 0) : u32(o.data, 0);
 }
 
 function withOptions(b: Uint8Array, order: ByteOrder, start: number, total: number, name: string): Result<PcapngOption[]> {
@@ -513,6 +521,8 @@ export interface PcapngPacket {
   readonly originalLen: number;
   readonly data: Uint8Array;
   readonly comments: readonly string[];
+  /** epb_flags (direction, reception type, FCS length, link-layer errors); undefined when absent. */
+  readonly flags: number | undefined;
 }
 
 export interface PcapngSection {
@@ -586,6 +596,7 @@ export function parsePcapng(b: Uint8Array): Result<PcapngFileRepr, PcapngWalkErr
         originalLen: p.value.originalLen,
         data: p.value.data,
         comments: optionStrings(p.value.options, OPT_COMMENT),
+        flags: epbFlags(p.value.options, order),
       });
     } else if (type === BT_SPB) {
       const iface = section.interfaces[0];
@@ -602,6 +613,7 @@ export function parsePcapng(b: Uint8Array): Result<PcapngFileRepr, PcapngWalkErr
         originalLen: p.value.originalLen,
         data: p.value.data,
         comments: [],
+        flags: undefined,
       });
     } else {
       skipped.set(type, (skipped.get(type) ?? 0) + 1);
