@@ -1,8 +1,8 @@
 /**
  * ICMPv6, after Linux net/ipv6/icmp.c (6.18): icmp6_send (errors about a received packet),
  * icmpv6_rcv (checksum, counters, dispatch), icmpv6_echo_reply and icmpv6_notify; with
- * icmpv6_xrlim_allow and net/ipv4/inetpeer.c inet_peer_xrlim_allow for rate limiting, and a
- * simplified ipv6_dev_get_saddr (net/ipv6/addrconf.c) for the source address.
+ * icmpv6_xrlim_allow and net/ipv4/inetpeer.c inet_peer_xrlim_allow for rate limiting, and
+ * ipv6_dev_get_saddr (net/ipv6/addrconf.c) for the source address.
  *
  * icmp6_send, in order (RFC 4443 §2.4):
  * - a destination that is one of our addresses becomes the error's source;
@@ -27,12 +27,11 @@
  * consumed by a random 0-2 per message) is not modelled; peers idle for 60 s are forgotten,
  * which changes nothing while 6 * timeout <= 60 s (their bucket would be full again).
  *
- * Source selection (ipv6_dev_get_saddr), simplified: candidates are the addresses of the given
- * device when the destination is link-local or multicast, else of every device (device order,
- * then each device's order); the best by RFC 6724 rule 1 (same address), rule 2 (appropriate
- * scope), rule 5 (on the given device), rule 8 (longest matching prefix, at most the
- * candidate's prefix length); ties keep the first. Not modelled: deprecated and tentative
- * addresses, the policy table (rule 6), temporary addresses (rule 7).
+ * Source selection (ipv6_dev_get_saddr) is addrconf's (`Ipv6Addrconf.saddr`, the RFC 6724
+ * rules of addrconf-saddr.ts), the one sockets, `ip route get` and IOAM encap use too. Only the
+ * static addrconf stand-in (no `saddr`) falls back to a short rule set of its own: candidates
+ * on the given device for a link-local or multicast destination, else on every device; the best
+ * by rule 1 (same address), rule 2 (scope), rule 5 (given device), rule 8 (longest match).
  *
  * Flow labels of errors and replies come from the `flowLabel` hook (default 0); Linux computes
  * an automatic label from a per-boot random key, so kernel comparisons must mask it. Echo
@@ -182,8 +181,10 @@ function sameAddr(a: Uint8Array, b: Uint8Array, o: number): boolean {
   return true;
 }
 
-/** ipv6_dev_get_saddr, simplified as the module comment says; undefined when none fits. */
+/** ipv6_dev_get_saddr with no preferences (see the module comment); undefined when none fits. */
 export function ipv6DevGetSaddr(ip6: Ipv6Net, ifindex: number, dst: Uint8Array, dstOff = 0): Uint8Array | undefined {
+  const ac = ip6.addrconf;
+  if (ac.saddr !== undefined) return ac.saddr(ifindex, dstOff === 0 && dst.length === ADDR_LEN ? dst : dst.slice(dstOff, dstOff + ADDR_LEN), 0);
   const scope = dstScope(dst, dstOff);
   const oifOnly = ifindex !== 0 && (addrIsMulticast(dst, dstOff) || scope <= 0x2);
   const devs = oifOnly ? [ifindex] : ip6.devices.listOrder().map((d) => d.ifindex);
