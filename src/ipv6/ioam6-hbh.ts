@@ -92,13 +92,21 @@
  *   the option and the headroom holds the growth (the option walk is still under way), else it
  *   gets Overflow.
  *
+ * Speed. With Linux compatibility, the entry this node wrote last is kept as a template
+ * (EntryTemplate) with its flow: trace type, IOAM namespace, ingress device, route, and the
+ * generations of the namespace's sysctl table and IOAM tables. A packet of that flow is checked
+ * in one condition (the same checks, the same verdicts) and gets the template's octets with its
+ * own hop limit, timestamps and queue depth written over them; any other packet takes the full
+ * path, which makes the next template. A second template does the same for entries this node
+ * writes when it inserts a trace (ioam6FillTraceData with isInput false).
+ *
  * Nothing here allocates per packet: fields are written with wire/bytes.ts setters on
  * `pkb.buf`; the namespace-wide wide node id is split once per value; the per-device ids are
  * resolved once per device (again after a rename, which gives the device new sysctl entries);
- * the NodeLen of the last trace type seen is remembered, and the ingress device's IPv6 state
- * comes from the packet's control block (Ipv6Net.inDevConf, looked up once per packet).
- * An Incremental trace reallocates the buffer only when neither headroom nor tailroom holds
- * the growth.
+ * the NodeLen of the last trace type seen is remembered, the template's octets live in one
+ * array per entry length, and the ingress device's IPv6 state comes from the packet's control
+ * block (Ipv6Net.inDevConf, looked up once per packet). An Incremental trace reallocates the
+ * buffer only when neither headroom nor tailroom holds the growth.
  */
 
 import type { Net, World } from '../net/net.ts';
