@@ -4,7 +4,9 @@
  * from A's end with an AF_PACKET socket, and an AF_PACKET socket in R records what R's two veth
  * ends transmit (PACKET_OUTGOING). The v6stack side is the same R built by a replay setup script,
  * its two ends being dummy devices (replay captures what they transmit). Per case, the bytes each
- * device sent must be equal, and so must the change of R's IPv6 and ICMPv6 counters.
+ * device sent must be equal, and so must the change of R's IPv6 and ICMPv6 counters. R's r0 has a
+ * second, deprecated address listed before its first, so the errors' source address takes
+ * source selection's rules, not the list order.
  *
  * Masking: Linux puts an automatic flow label (a hash of the flow with a per-boot random key,
  * net.ipv6.auto_flowlabels) on packets it originates, so the flow label of packets from R's own
@@ -85,6 +87,8 @@ function addr(text: string): Uint8Array {
 const A1 = addr('2001:db8:1::1');
 const R1 = addr('2001:db8:1::ff');
 const R2 = addr('2001:db8:2::ff');
+/** R's deprecated second address on r0. */
+const R1_DEPRECATED = addr('2001:db8:1::fe');
 const B1 = addr('2001:db8:2::1');
 /** A global-scope multicast group nobody joined. */
 const MCAST = addr('ff0e::1234');
@@ -156,6 +160,8 @@ ip link set r0 up
 ip link set r1 up
 ip link set r1 mtu 1280
 ip -6 addr add 2001:db8:1::ff/64 dev r0
+ip -6 addr add 2001:db8:1::fe/64 dev r0
+ip -6 addr change 2001:db8:1::fe/64 dev r0 preferred_lft 0
 ip -6 addr add 2001:db8:2::ff/64 dev r1
 sysctl -w net.ipv6.conf.all.forwarding=1
 sysctl -w net.ipv6.icmp.ratelimit=0
@@ -165,7 +171,7 @@ sysctl -w net.ipv6.icmp.ratelimit=0
 function maskOwn(p: Uint8Array): string {
   const c = p.slice();
   const from = (a: Uint8Array): boolean => a.every((x, i) => c[8 + i] === x);
-  if (from(R1) || from(R2)) {
+  if (from(R1) || from(R2) || from(R1_DEPRECATED)) {
     c[1] = (c[1] ?? 0) & 0xf0;
     c[2] = 0;
     c[3] = 0;
@@ -297,6 +303,10 @@ describe('replay matches a Linux router, case by case', { skip }, () => {
     t.inNs('r', 'ip', 'link', 'set', 'r1', 'mtu', '1280');
     t.inNs('a', 'ip', '-6', 'addr', 'add', '2001:db8:1::1/64', 'dev', 'a0', 'nodad');
     t.inNs('r', 'ip', '-6', 'addr', 'add', '2001:db8:1::ff/64', 'dev', 'r0', 'nodad');
+    // A second address on r0, first in its list and deprecated: R's errors must not come from it
+    // (source selection's rule 3 before the list order).
+    t.inNs('r', 'ip', '-6', 'addr', 'add', '2001:db8:1::fe/64', 'dev', 'r0', 'nodad');
+    t.inNs('r', 'ip', '-6', 'addr', 'change', '2001:db8:1::fe/64', 'dev', 'r0', 'nodad', 'preferred_lft', '0');
     t.inNs('r', 'ip', '-6', 'addr', 'add', '2001:db8:2::ff/64', 'dev', 'r1', 'nodad');
     t.inNs('b', 'ip', '-6', 'addr', 'add', '2001:db8:2::1/64', 'dev', 'b0', 'nodad');
     const macOf = (ns: string, dev: string): string => {
