@@ -13,7 +13,7 @@
  *   least the destination's, else the largest); 3 avoid deprecated (and optimistic) addresses,
  *   except loopback/v4-mapped/v4-compatible ones; 4 home address: Linux applies it only with
  *   CONFIG_IPV6_MIP6, which the reference kernel does not set, so it is left out; 5 the
- *   outgoing device; 5.5 (next-hop prefix) is not implemented by Linux; 6 matching label
+ *   outgoing device; 5.5 (next-hop prefix): Linux has no such rule, nor does this; 6 matching label
  *   (default policy table); 7 public before temporary, or temporary first with use_tempaddr >= 2
  *   or IPV6_PREFER_SRC_TMP; ORCHID with ORCHID (2001:10::/28); 8 longest matching prefix,
  *   capped at the address's prefix length. (Linux's last rule, "not optimistic", cannot decide
