@@ -27,7 +27,7 @@ import { fromHex, toHex, u16, u24, u32 } from '../../src/wire/bytes.ts';
 import { parseIoamTrace, traceFieldOffset, traceNodeLen } from '../../src/wire/ioam-trace.ts';
 import { emitIpv6 } from '../../src/wire/ipv6.ts';
 import { SCAPY_PYTHON } from '../support/tools.ts';
-import { PACKET_TOOL, Topology, collect, skipUnlessNetns } from './netns.ts';
+import { PACKET_TOOL, Topology, buildAlphaBetaGamma, collect, skipUnlessNetns } from './netns.ts';
 
 
 function addr(text: string): Uint8Array {
@@ -152,26 +152,12 @@ before(async () => {
   if (skip !== false) return;
   const t = new Topology('iob');
   topo = t;
-  for (const n of ['a', 'b', 'c']) {
-    t.addNamespace(n);
-    t.sysctl(n, 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0');
-  }
-  t.link('a', 'a0', 'b', 'b0');
-  t.link('b', 'b1', 'c', 'c0');
-  t.inNs('a', 'ip', '-6', 'addr', 'add', '2001:db8:1::1/64', 'dev', 'a0', 'nodad');
-  t.inNs('c', 'ip', '-6', 'addr', 'add', '2001:db8:2::1/64', 'dev', 'c0', 'nodad');
-  for (const line of BETA_IP) t.inNs('b', 'ip', ...line.split(' '));
-  t.sysctl('b', ...BETA_SYSCTL);
-  const macOf = (ns: string, dev: string): string => {
-    const m = (JSON.parse(t.inNs(ns, 'ip', '-j', 'link', 'show', dev)) as Array<{ address: string }>)[0]?.address;
-    assert.ok(m !== undefined);
-    return m;
-  };
-  t.inNs('b', 'ip', '-6', 'neigh', 'add', '2001:db8:2::1', 'lladdr', macOf('c', 'c0'), 'dev', 'b1', 'nud', 'permanent');
+  buildAlphaBetaGamma(t, BETA_IP, BETA_SYSCTL);
+  t.neighbour('b', 'b1', '2001:db8:2::1', 'c', 'c0');
   const capC = t.spawnInNs('c', SCAPY_PYTHON, PACKET_TOOL, 'cap', 'c0', '4');
   const doneC = collect(capC);
   await new Promise((r) => setTimeout(r, 500));
-  t.inNs('a', SCAPY_PYTHON, PACKET_TOOL, 'inject', 'a0', macOf('b', 'b0'), ...CASES.map((c, i) => toHex(packetOf(c, i))));
+  t.inNs('a', SCAPY_PYTHON, PACKET_TOOL, 'inject', 'a0', t.mac('b', 'b0'), ...CASES.map((c, i) => toHex(packetOf(c, i))));
   const rc = await doneC;
   const out = new Map<number, Uint8Array>();
   for (const line of rc.stdout.split('\n')) {

@@ -23,7 +23,7 @@ import { fromHex, toHex, u16, u24 } from '../../src/wire/bytes.ts';
 import { traceFieldOffset, traceNodeLen } from '../../src/wire/ioam-trace.ts';
 import { emitIpv6 } from '../../src/wire/ipv6.ts';
 import { SCAPY_PYTHON, skipUnlessTshark, tsharkExpertWarnings } from '../support/tools.ts';
-import { PACKET_TOOL, Topology, collect, skipUnlessNetns } from './netns.ts';
+import { PACKET_TOOL, Topology, buildAlphaBetaGamma, collect, skipUnlessNetns } from './netns.ts';
 
 
 function addr(text: string): Uint8Array {
@@ -314,23 +314,9 @@ before(async () => {
   if (skip !== false) return;
   const t = new Topology('ioh');
   topo = t;
-  for (const n of ['a', 'b', 'c']) {
-    t.addNamespace(n);
-    t.sysctl(n, 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0');
-  }
-  t.link('a', 'a0', 'b', 'b0');
-  t.link('b', 'b1', 'c', 'c0');
-  t.inNs('a', 'ip', '-6', 'addr', 'add', '2001:db8:1::1/64', 'dev', 'a0', 'nodad');
-  t.inNs('c', 'ip', '-6', 'addr', 'add', '2001:db8:2::1/64', 'dev', 'c0', 'nodad');
-  for (const line of BETA_IP) t.inNs('b', 'ip', ...line.split(' '));
-  t.sysctl('b', ...BETA_SYSCTL);
-  const macOf = (ns: string, dev: string): string => {
-    const m = (JSON.parse(t.inNs(ns, 'ip', '-j', 'link', 'show', dev)) as Array<{ address: string }>)[0]?.address;
-    assert.ok(m !== undefined);
-    return m;
-  };
-  t.inNs('b', 'ip', '-6', 'neigh', 'add', '2001:db8:1::1', 'lladdr', macOf('a', 'a0'), 'dev', 'b0', 'nud', 'permanent');
-  t.inNs('b', 'ip', '-6', 'neigh', 'add', '2001:db8:2::1', 'lladdr', macOf('c', 'c0'), 'dev', 'b1', 'nud', 'permanent');
+  buildAlphaBetaGamma(t, BETA_IP, BETA_SYSCTL);
+  t.neighbour('b', 'b0', '2001:db8:1::1', 'a', 'a0');
+  t.neighbour('b', 'b1', '2001:db8:2::1', 'c', 'c0');
   const capA = t.spawnInNs('a', SCAPY_PYTHON, PACKET_TOOL, 'cap', 'a0', '5');
   const capC = t.spawnInNs('c', SCAPY_PYTHON, PACKET_TOOL, 'cap', 'c0', '5');
   const doneA = collect(capA);
@@ -339,8 +325,8 @@ before(async () => {
   const hdr = (): number => Number(/Ip6InHdrErrors\s+(\d+)/.exec(t.inNs('b', 'cat', '/proc/net/snmp6'))?.[1] ?? 0);
   const before = hdr();
   const batch = (disabled: boolean): string[] => CASES.flatMap((c, i) => ((c.path === 'disabled') === disabled ? [toHex(packetOf(c, i))] : []));
-  t.inNs('a', SCAPY_PYTHON, PACKET_TOOL, 'inject', 'a0', macOf('b', 'b0'), ...batch(false));
-  t.inNs('c', SCAPY_PYTHON, PACKET_TOOL, 'inject', 'c0', macOf('b', 'b1'), ...batch(true));
+  t.inNs('a', SCAPY_PYTHON, PACKET_TOOL, 'inject', 'a0', t.mac('b', 'b0'), ...batch(false));
+  t.inNs('c', SCAPY_PYTHON, PACKET_TOOL, 'inject', 'c0', t.mac('b', 'b1'), ...batch(true));
   const [ra, rc] = await Promise.all([doneA, doneC]);
   const hdrErrors = hdr() - before;
   const out = new Map<number, string[]>();

@@ -241,16 +241,11 @@ test('forwarding, ICMPv6 errors and echo replies match a Linux router byte for b
     t.inNs('r', 'ip', '-6', 'addr', 'add', '2001:db8:1::ff/64', 'dev', 'r0', 'nodad');
     t.inNs('r', 'ip', '-6', 'addr', 'add', '2001:db8:2::ff/64', 'dev', 'r1', 'nodad');
     t.inNs('b', 'ip', '-6', 'addr', 'add', '2001:db8:2::1/64', 'dev', 'b0', 'nodad');
-    const macOf = (ns: string, dev: string): string => {
-      const m = (JSON.parse(t.inNs(ns, 'ip', '-j', 'link', 'show', dev)) as Array<{ address: string }>)[0]?.address;
-      assert.ok(m !== undefined);
-      return m;
-    };
     // Permanent neighbours: nothing waits in a neighbour queue, no solicitation in between.
-    t.inNs('r', 'ip', '-6', 'neigh', 'add', '2001:db8:1::1', 'lladdr', macOf('a', 'a0'), 'dev', 'r0', 'nud', 'permanent');
-    t.inNs('r', 'ip', '-6', 'neigh', 'add', '2001:db8:2::1', 'lladdr', macOf('b', 'b0'), 'dev', 'r1', 'nud', 'permanent');
-    t.inNs('r', 'ip', '-6', 'neigh', 'add', 'fe80::1', 'lladdr', macOf('a', 'a0'), 'dev', 'r0', 'nud', 'permanent');
-    const mac = macOf('r', 'r0');
+    t.neighbour('r', 'r0', '2001:db8:1::1', 'a', 'a0');
+    t.neighbour('r', 'r1', '2001:db8:2::1', 'b', 'b0');
+    t.neighbour('r', 'r0', 'fe80::1', 'a', 'a0');
+    const mac = t.mac('r', 'r0');
     const capA = t.spawnInNs('a', SCAPY_PYTHON, PACKET_TOOL, 'cap', 'a0', '4');
     const capB = t.spawnInNs('b', SCAPY_PYTHON, PACKET_TOOL, 'cap', 'b0', '4');
     const doneA = collect(capA);

@@ -95,6 +95,18 @@ export class Topology {
     this.inNs(short, 'sysctl', '-qw', ...settings);
   }
 
+  /** The MAC address of `dev` in namespace `short`. */
+  mac(short: string, dev: string): string {
+    const m = (JSON.parse(this.inNs(short, 'ip', '-j', 'link', 'show', dev)) as Array<{ address?: string }>)[0]?.address;
+    if (m === undefined) throw new Error(`${short}:${dev} has no MAC address`);
+    return m;
+  }
+
+  /** A permanent neighbour entry on `short`'s `dev`: `addr` is `peer`'s `peerDev`, no discovery. */
+  neighbour(short: string, dev: string, addr: string, peer: string, peerDev: string): void {
+    this.inNs(short, 'ip', '-6', 'neigh', 'add', addr, 'lladdr', this.mac(peer, peerDev), 'dev', dev, 'nud', 'permanent');
+  }
+
   /** Kills what this topology started (by PID) and deletes its namespaces. */
   destroy(): void {
     for (const c of this.#children) if (c.exitCode === null && c.pid !== undefined) c.kill('SIGKILL');
@@ -111,4 +123,23 @@ export function collect(child: ChildProcess): Promise<{ status: number | null; s
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/**
+ * alpha -- beta -- gamma of the kernel's ioam6.sh, in namespaces a, b, c of `t` (DAD off): a0 -
+ * b0 and b1 - c0, alpha 2001:db8:1::1/64 on a0, gamma 2001:db8:2::1/64 on c0; beta gets `betaIp`
+ * (`ip` lines without `ip`) and `betaSysctl` (`key=value`). Built into a Topology the caller
+ * already holds, so its `destroy` removes what a failure part-way left behind.
+ */
+export function buildAlphaBetaGamma(t: Topology, betaIp: readonly string[], betaSysctl: readonly string[]): void {
+  for (const n of ['a', 'b', 'c']) {
+    t.addNamespace(n);
+    t.sysctl(n, 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0');
+  }
+  t.link('a', 'a0', 'b', 'b0');
+  t.link('b', 'b1', 'c', 'c0');
+  t.inNs('a', 'ip', '-6', 'addr', 'add', '2001:db8:1::1/64', 'dev', 'a0', 'nodad');
+  t.inNs('c', 'ip', '-6', 'addr', 'add', '2001:db8:2::1/64', 'dev', 'c0', 'nodad');
+  for (const line of betaIp) t.inNs('b', 'ip', ...line.split(' '));
+  t.sysctl('b', ...betaSysctl);
 }

@@ -309,15 +309,10 @@ describe('replay matches a Linux router, case by case', { skip }, () => {
     t.inNs('r', 'ip', '-6', 'addr', 'change', '2001:db8:1::fe/64', 'dev', 'r0', 'nodad', 'preferred_lft', '0');
     t.inNs('r', 'ip', '-6', 'addr', 'add', '2001:db8:2::ff/64', 'dev', 'r1', 'nodad');
     t.inNs('b', 'ip', '-6', 'addr', 'add', '2001:db8:2::1/64', 'dev', 'b0', 'nodad');
-    const macOf = (ns: string, dev: string): string => {
-      const m = (JSON.parse(t.inNs(ns, 'ip', '-j', 'link', 'show', dev)) as Array<{ address: string }>)[0]?.address;
-      assert.ok(m !== undefined);
-      return m;
-    };
     // Permanent neighbours: nothing waits for neighbour discovery, no solicitation in between.
-    t.inNs('r', 'ip', '-6', 'neigh', 'add', '2001:db8:1::1', 'lladdr', macOf('a', 'a0'), 'dev', 'r0', 'nud', 'permanent');
-    t.inNs('r', 'ip', '-6', 'neigh', 'add', '2001:db8:2::1', 'lladdr', macOf('b', 'b0'), 'dev', 'r1', 'nud', 'permanent');
-    rMac = macOf('r', 'r0');
+    t.neighbour('r', 'r0', '2001:db8:1::1', 'a', 'a0');
+    t.neighbour('r', 'r1', '2001:db8:2::1', 'b', 'b0');
+    rMac = t.mac('r', 'r0');
     // Our own child (Topology's have no stdin); it ends when its stdin closes, or is killed.
     watcher = spawn('ip', ['netns', 'exec', t.ns('r'), SCAPY_PYTHON, '-c', WATCH_TOOL, 'r0', 'r1'], { stdio: ['pipe', 'pipe', 'inherit'] });
     lines = new Lines(watcher);
