@@ -158,7 +158,7 @@ import { IPV6_MIN_MTU } from '../uapi/ipv6.ts';
 import { RTN_ANYCAST as RTN_ANYCAST_IMPORT, RTN_LOCAL as RTN_LOCAL_IMPORT, RTN_UNICAST as RTN_UNICAST_IMPORT } from '../uapi/rtnetlink.ts';
 import { setU16 as setU16Import, setU32 as setU32Import, u16 as u16Import, u24 as u24Import } from '../wire/bytes.ts';
 import { checksumAdd as checksumAddImport, checksumFold as checksumFoldImport } from '../wire/checksum.ts';
-import { traceNodeLen as traceNodeLenImport } from '../wire/ioam-trace.ts';
+import { traceFieldOffset as traceFieldOffsetImport, traceNodeLen as traceNodeLenImport } from '../wire/ioam-trace.ts';
 import { IPV6_FIELD } from '../wire/ipv6.ts';
 import { type Result, ok } from '../wire/result.ts';
 import type { Fib6Route } from './fib.ts';
@@ -226,6 +226,7 @@ const setU32 = setU32Import;
 const u16 = u16Import;
 const u24 = u24Import;
 const traceNodeLen = traceNodeLenImport;
+const traceFieldOffset = traceFieldOffsetImport;
 const checksumAdd = checksumAddImport;
 const checksumFold = checksumFoldImport;
 const ip6ForwardMtu = ip6ForwardMtuImport;
@@ -418,7 +419,7 @@ export class Ioam6HbhNet {
       u24(b, trace + T_TYPE) === t.type &&
       u16(b, trace + T_NS) === t.nsId &&
       (b[trace + T_NODELEN] ?? 0) >>> NODELEN_SHIFT === t.nodeLen &&
-      t.gen === this.#sysctls.generation + this.ioam.generation &&
+      t.gen === this.#generation() &&
       this.#compat.value !== 0
     ) {
       this.#transit(pkb, t, trace);
@@ -492,7 +493,7 @@ export class Ioam6HbhNet {
       ns === t.ns &&
       pkb.route === t.rt &&
       pkb.dev === t.inDev &&
-      t.gen === this.#sysctls.generation + this.ioam.generation
+      t.gen === this.#generation()
     ) {
       this.#fillFromTemplate(pkb, t, trace);
     } else {
@@ -529,7 +530,7 @@ export class Ioam6HbhNet {
       t.gen = -1;
       return;
     }
-    t.gen = this.#sysctls.generation + this.ioam.generation;
+    t.gen = this.#generation();
     t.nsId = ns.id;
     t.type = type;
     t.nodeLen = nodeLen;
@@ -546,23 +547,14 @@ export class Ioam6HbhNet {
     }
     for (let i = 0; i < n; i++) bytes[i] = pkb.buf[at + i] as number;
     t.bytes = bytes;
-    // The fields that change per packet, where #write put them.
-    let p = 0;
-    t.hl0 = (type & BIT0) !== 0 ? p : -1;
-    if ((type & BIT0) !== 0) p += 4;
-    if ((type & BIT1) !== 0) p += 4;
-    // Without an ingress device the timestamps are 'unavailable': constant.
-    t.sec = (type & BIT2) !== 0 && inDev !== null ? p : -1;
-    if ((type & BIT2) !== 0) p += 4;
-    t.usec = (type & BIT3) !== 0 && inDev !== null ? p : -1;
-    if ((type & BIT3) !== 0) p += 4;
+    // The fields that change per packet, where #write put them (-1: not in this type). Without
+    // an ingress device the timestamps are 'unavailable', without an egress the queue depth: constant.
+    t.hl0 = traceFieldOffset(type, BIT0);
+    t.hl8 = traceFieldOffset(type, BIT8);
+    t.sec = inDev === null ? -1 : traceFieldOffset(type, BIT2);
+    t.usec = inDev === null ? -1 : traceFieldOffset(type, BIT3);
     t.stamped = t.sec >= 0 || t.usec >= 0;
-    if ((type & BIT4) !== 0) p += 4;
-    if ((type & BIT5) !== 0) p += 4;
-    t.queue = (type & BIT6) !== 0 && outDev !== null ? p : -1;
-    if ((type & BIT6) !== 0) p += 4;
-    if ((type & BIT7) !== 0) p += 4;
-    t.hl8 = (type & BIT8) !== 0 ? p : -1;
+    t.queue = outDev === null ? -1 : traceFieldOffset(type, BIT6);
   }
 
   /**
@@ -601,6 +593,11 @@ export class Ioam6HbhNet {
     const ts = this.#stamp(pkb);
     if (t.sec >= 0) setU32(pkb.buf, at + t.sec, ts.sec >>> 0);
     if (t.usec >= 0) setU32(pkb.buf, at + t.usec, Math.floor(ts.nsec / NSEC_PER_USEC));
+  }
+
+  /** What an entry template is valid for: the sysctl and IOAM tables as they are (both only grow). */
+  #generation(): number {
+    return this.#sysctls.generation + this.ioam.generation;
   }
 
   /** traceNodeLen, remembered for the last type seen (a flow's packets share one). */
@@ -743,14 +740,7 @@ export class Ioam6HbhNet {
    */
   #complement(b: Uint8Array, trace: number, type: number, at: number, n: number, oldRemlen: number): void {
     if ((type & BIT7) === 0) return;
-    let p = at;
-    if ((type & BIT0) !== 0) p += 4;
-    if ((type & BIT1) !== 0) p += 4;
-    if ((type & BIT2) !== 0) p += 4;
-    if ((type & BIT3) !== 0) p += 4;
-    if ((type & BIT4) !== 0) p += 4;
-    if ((type & BIT5) !== 0) p += 4;
-    if ((type & BIT6) !== 0) p += 4;
+    const p = at + traceFieldOffset(type, BIT7);
     setU32(b, p, 0);
     const word = u16(b, trace + T_NODELEN);
     const oldWord = (word & ~REMLEN_MASK) | oldRemlen;

@@ -192,9 +192,10 @@ export function ioam6DoInline(pkb: PacketBuffer, st: Ioam6LwtState): void {
 
 /**
  * ioam6_do_encap: an outer IPv6 header and the Hop-by-Hop template in front of the packet at
- * pkb.networkHeader (= pkb.data); `rt` is the route whose device source selection uses.
+ * pkb.networkHeader (= pkb.data); `rt` is the route whose device source selection uses, `cache`
+ * the output path's remembered source (encapSource).
  */
-export function ioam6DoEncap(ip6: Ipv6Net, pkb: PacketBuffer, st: Ioam6LwtState, rt: Fib6Route, cache?: EncapSource): void {
+export function ioam6DoEncap(ip6: Ipv6Net, pkb: PacketBuffer, st: Ioam6LwtState, rt: Fib6Route, cache: EncapSource): void {
   const hdrlen = templateLen(st);
   const len = IPV6_HDR_LEN + hdrlen;
   pkb.ensureHeadroom(len);
@@ -207,20 +208,12 @@ export function ioam6DoEncap(ip6: Ipv6Net, pkb: PacketBuffer, st: Ioam6LwtState,
   b[hbh] = NEXTHDR_IPV6;
   b[at + F.NEXT_HEADER] = NEXTHDR_HOP;
   setU16(b, at + F.PAYLOAD_LENGTH, (pkb.tail - at - IPV6_HDR_LEN) & 0xffff);
-  copyAddr(b, at + F.DST_ADDR, st.tundst);
-  if (st.tunsrc !== undefined) {
-    copyAddr(b, at + F.SRC_ADDR, st.tunsrc);
-  } else {
-    const src = encapSource(ip6, st, rt.ifindex, cache ?? { st: null, ifindex: 0, generation: -1, addr: new Uint8Array(16), found: false });
-    if (src !== undefined) copyAddr(b, at + F.SRC_ADDR, src);
-  }
+  // The addresses are 16 octets each (ioam6-iptunnel.ts slices them so): set() takes them whole.
+  b.set(st.tundst, at + F.DST_ADDR);
+  const src = st.tunsrc ?? encapSource(ip6, st, rt.ifindex, cache);
+  if (src !== undefined) b.set(src, at + F.SRC_ADDR);
   pkb.networkHeader = at;
   pkb.transportHeader = hbh;
-}
-
-/** The first 16 octets of `a` to `b` at `o` (a byte loop: a subarray per packet would allocate). */
-function copyAddr(b: Uint8Array, o: number, a: Uint8Array): void {
-  for (let i = 0; i < ADDR_LEN; i++) b[o + i] = a[i] ?? 0;
 }
 
 /** One remembered answer of ipv6_dev_get_saddr for an encap (see ioam6DoEncap). */
