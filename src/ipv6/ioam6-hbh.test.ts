@@ -26,6 +26,7 @@ import { checksumAdd, checksumFold16 } from '../wire/checksum.ts';
 import { parseIoamTrace, traceNodeLen } from '../wire/ioam-trace.ts';
 import { emitIpv6 } from '../wire/ipv6.ts';
 import { OptionCursor } from '../wire/ipv6-options.ts';
+import { hbhHeader, ioamOption } from '../../test/support/ioam-option.ts';
 import { skipUnlessTshark, tsharkExpertWarnings, tsharkField, tsharkJson } from '../../test/support/tools.ts';
 import { type Ioam6HbhNet, ioam6FillTraceData } from './ioam6-hbh.ts';
 import type { Ipv6Net } from './ipv6.ts';
@@ -133,46 +134,9 @@ async function beta(netName = 'B', extra: readonly string[] = []): Promise<Beta>
   };
 }
 
-interface Opt {
-  readonly ns?: number;
-  readonly type: number;
-  readonly size: number;
-  readonly nodeLen?: number;
-  readonly flags?: number;
-  readonly remlen?: number;
-  readonly optLen?: number;
-  readonly ioamType?: number;
-}
-
-function ioamOption(o: Opt): Uint8Array {
-  const full = new Uint8Array(12 + o.size);
-  const flags = o.flags ?? 0;
-  const ns = o.ns ?? 123;
-  full[0] = 0x31;
-  full[1] = o.optLen ?? full.length - 2;
-  full[3] = o.ioamType ?? 0;
-  full[4] = ns >> 8;
-  full[5] = ns & 0xff;
-  full[6] = ((o.nodeLen ?? traceNodeLen(o.type)) << 3) | (flags >> 1);
-  full[7] = ((flags & 1) << 7) | (o.remlen ?? o.size / 4);
-  full[8] = (o.type >> 16) & 0xff;
-  full[9] = (o.type >> 8) & 0xff;
-  full[10] = o.type & 0xff;
-  return o.optLen === undefined ? full : full.slice(0, 2 + o.optLen);
-}
-
 /** IPv6 + Hop-by-Hop (`lead` octets of padding, the options, padding to 8n) + 8 octets. */
 function packet(opts: readonly Uint8Array[], o: { dst?: Uint8Array; src?: Uint8Array; lead?: number; hopLimit?: number; next?: number } = {}): Uint8Array {
-  const lead = o.lead ?? 2;
-  const body: number[] = [o.next ?? NEXTHDR_NONE, 0];
-  if (lead === 1) body.push(0);
-  else if (lead >= 2) body.push(1, lead - 2, ...new Array<number>(lead - 2).fill(0));
-  for (const x of opts) body.push(...x);
-  const rest = (8 - (body.length % 8)) % 8;
-  if (rest === 1) body.push(0);
-  else if (rest >= 2) body.push(1, rest - 2, ...new Array<number>(rest - 2).fill(0));
-  body[1] = body.length / 8 - 1;
-  const payload = [...body, 0x70, 0x61, 0x79, 0x6c, 0x6f, 0x61, 0x64, 0x21];
+  const payload = [...hbhHeader(o.next ?? NEXTHDR_NONE, opts, o.lead ?? 2), 0x70, 0x61, 0x79, 0x6c, 0x6f, 0x61, 0x64, 0x21];
   const out = new Uint8Array(40 + payload.length);
   emitIpv6({ trafficClass: 0, flowLabel: 0xabcde, payloadLength: payload.length, nextHeader: NEXTHDR_HOP, hopLimit: o.hopLimit ?? 64, src: o.src ?? ALPHA, dst: o.dst ?? GAMMA }, out);
   out.set(payload, 40);

@@ -23,6 +23,7 @@ import { fromHex, toHex, u16, u24 } from '../../src/wire/bytes.ts';
 import { traceFieldOffset, traceNodeLen } from '../../src/wire/ioam-trace.ts';
 import { emitIpv6 } from '../../src/wire/ipv6.ts';
 import { SCAPY_PYTHON, skipUnlessTshark, tsharkExpertWarnings } from '../support/tools.ts';
+import { type IoamOptionSpec, hbhHeader, ioamOption } from '../support/ioam-option.ts';
 import { PACKET_TOOL, Topology, buildAlphaBetaGamma, collect, skipUnlessNetns } from './netns.ts';
 
 
@@ -71,67 +72,11 @@ const BETA_SYSCTL = [
 // ---------------------------------------------------------------------------------------------
 // Packets
 
-interface Opt {
-  readonly ns?: number;
-  readonly type: number;
-  /** Pre-allocated octets after the trace header. */
-  readonly size: number;
-  readonly nodeLen?: number;
-  /** The 4-bit Flags (0x8: Overflow). */
-  readonly flags?: number;
-  /** RemainingLen (default: all of `size` less `prefill`). */
-  readonly remlen?: number;
-  /** Octets at the end already holding a previous hop's entry (0xaa). */
-  readonly prefill?: number;
-  /** IOAM Option-Type (default 0, Pre-allocated Trace). */
-  readonly ioamType?: number;
-  /** Opt Data Len, when it should not match the contents. */
-  readonly optLen?: number;
-}
-
-/** The IPv6 option: type 0x31, Opt Data Len, Reserved, IOAM Opt-Type, trace header, data. */
-function ioamOption(o: Opt): Uint8Array {
-  const full = new Uint8Array(2 + 2 + 8 + o.size);
-  const nodeLen = o.nodeLen ?? traceNodeLen(o.type);
-  const prefill = o.prefill ?? 0;
-  const flags = o.flags ?? 0;
-  const ns = o.ns ?? 123;
-  full[0] = 0x31;
-  full[1] = o.optLen ?? full.length - 2;
-  full[3] = o.ioamType ?? 0;
-  full[4] = ns >> 8;
-  full[5] = ns & 0xff;
-  full[6] = (nodeLen << 3) | (flags >> 1);
-  full[7] = ((flags & 1) << 7) | (o.remlen ?? (o.size - prefill) / 4);
-  full[8] = (o.type >> 16) & 0xff;
-  full[9] = (o.type >> 8) & 0xff;
-  full[10] = o.type & 0xff;
-  full.fill(0xaa, full.length - prefill);
-  return o.optLen === undefined ? full : full.slice(0, 2 + o.optLen);
-}
-
-/**
- * A Hop-by-Hop header: `lead` octets of padding (2 puts the first option 4n from the IPv6
- * header), the options, then padding to 8n.
- */
-function hbh(nextHeader: number, opts: readonly Uint8Array[], lead = 2): Uint8Array {
-  const body: number[] = [nextHeader, 0];
-  if (lead === 1) body.push(0);
-  else if (lead >= 2) body.push(1, lead - 2, ...new Array<number>(lead - 2).fill(0));
-  for (const o of opts) body.push(...o);
-  const rest = (8 - (body.length % 8)) % 8;
-  if (rest === 1) body.push(0);
-  else if (rest >= 2) body.push(1, rest - 2, ...new Array<number>(rest - 2).fill(0));
-  const out = Uint8Array.from(body);
-  out[1] = out.length / 8 - 1;
-  return out;
-}
-
 interface Case {
   readonly name: string;
   /** Forwarded to gamma (default), delivered to beta, or entering from gamma's side. */
   readonly path?: 'forward' | 'local' | 'disabled';
-  readonly opts: readonly Opt[];
+  readonly opts: readonly IoamOptionSpec[];
   readonly lead?: number;
   readonly hopLimit?: number;
 }
@@ -197,7 +142,7 @@ function packetOf(c: Case, i: number): Uint8Array {
   const path = c.path ?? 'forward';
   // A forwarded packet carries No Next Header (gamma ignores it); one for beta carries an
   // unknown next header, so beta answers Parameter Problem with the packet quoted.
-  const h = hbh(path === 'local' ? 253 : NEXTHDR_NONE, c.opts.map(ioamOption), c.lead ?? 2);
+  const h = hbhHeader(path === 'local' ? 253 : NEXTHDR_NONE, c.opts.map(ioamOption), c.lead ?? 2);
   const tag = tagOf(i);
   const out = new Uint8Array(40 + h.length + tag.length);
   const src = path === 'disabled' ? GAMMA : ALPHA;
